@@ -1,0 +1,81 @@
+/*
+ * start_kernel(): the arch-neutral bring-up order. A port's hand-off (arch/<arch>/) arrives
+ * here on the boot CPU with the MMU on, a stack, interrupts masked, this_cpu() == &cpus[0],
+ * and a boot_info describing RAM, CPUs and the command line.
+ */
+#include <mica/arch.h>
+#include <mica/bootinfo.h>
+#include <mica/cmdline.h>
+#include <mica/cpu.h>
+#include <mica/errno.h>
+#include <mica/ktest.h>
+#include <mica/panic.h>
+#include <mica/printk.h>
+
+static void report_memory(const struct boot_info *bi)
+{
+	u64 total = 0;
+
+	for (unsigned i = 0; i < bi->nmem; i++) {
+		const struct mem_region *m = &bi->mem[i];
+
+		pr_info("mem: [0x%010llx-0x%010llx) %llu MiB", (unsigned long long)m->base,
+			(unsigned long long)(m->base + m->size),
+			(unsigned long long)(m->size >> 20));
+		total += m->size;
+	}
+	pr_info("mem: %llu MiB RAM, kernel image [0x%llx-0x%llx)",
+		(unsigned long long)(total >> 20), (unsigned long long)bi->kernel_start,
+		(unsigned long long)bi->kernel_end);
+	if (!bi->nmem)
+		panic("start_kernel: firmware reported no RAM");
+}
+
+static void setup_cpus(const struct boot_info *bi)
+{
+	ncpus = bi->ncpus ? bi->ncpus : 1;
+	for (unsigned i = 0; i < ncpus; i++) {
+		cpus[i].id = i;
+		cpus[i].hwid = bi->cpu_hwid[i];
+		cpus[i].task_name = i ? "idle" : "boot";
+	}
+}
+
+/* Runs the tests the command line asks for, then leaves QEMU with their verdict. */
+static void run_ktests(void)
+{
+	char filter[128];
+	int n = cmdline_get("ktest", filter, sizeof(filter));
+
+	if (n == -ENOENT)
+		return;
+	if (n < 0) {
+		pr_err("ktest: the ktest= value is longer than %zu bytes", sizeof(filter) - 1);
+		arch_exit(EXIT_TEST_FAILED);
+	}
+	this_cpu()->task_name = "ktest";
+	n = ktest_main(filter);
+	arch_exit(n == 0 ? EXIT_SUCCESS : EXIT_TEST_FAILED);
+}
+
+void start_kernel(struct boot_info *bi)
+{
+	struct cpu *c = this_cpu();
+
+	cmdline_init(bi->cmdline);
+	console_loglevel = (int)cmdline_get_ulong("loglevel", console_loglevel);
+	pr_info("Mica teaching kernel, %s port, booting on cpu0 (hwid 0x%lx)", arch_name,
+		bi->cpu_hwid[0]);
+	pr_info("cmdline: %s", cmdline_raw());
+	report_memory(bi);
+	setup_cpus(bi);
+
+	arch_cpu_init(c);
+	arch_timer_init();
+	arch_irq_enable();
+	smp_boot_secondaries();
+
+	run_ktests();
+	pr_info("no user space yet: cpu0 idles (quit QEMU with Ctrl-A X)");
+	cpu_idle_loop();
+}

@@ -1,0 +1,101 @@
+/*
+ * The port checklist: every function a port (arch/<name>/) must provide, with its contract.
+ * A new port is done when each entry below exists and `make ARCH=<name> test` passes.
+ *
+ * Two kinds of hook:
+ *  - inline hooks, in the port's <asm/arch.h> (fast paths: interrupt masking, the per-CPU
+ *    pointer, cpu_relax);
+ *  - out-of-line hooks, declared here and defined in arch/<name>/.
+ *
+ * Generic code never names an architecture; it calls these.
+ */
+#ifndef MICA_ARCH_H
+#define MICA_ARCH_H
+
+#include <mica/compiler.h>
+#include <mica/types.h>
+
+struct cpu;
+struct trap_frame; /* defined by the port in <asm/arch.h> */
+struct boot_info;
+
+/*
+ * Inline hooks the port's <asm/arch.h> must define:
+ *
+ *   unsigned long arch_irq_save(void)      mask interrupts on this CPU, return the old state
+ *   void arch_irq_restore(unsigned long)   put back a state returned by arch_irq_save()
+ *   void arch_irq_enable(void)             unmask interrupts on this CPU
+ *   void arch_irq_disable(void)            mask interrupts on this CPU
+ *   bool arch_irqs_disabled(void)          true if interrupts are masked on this CPU
+ *   void arch_cpu_relax(void)              pause inside a spin loop (may be a no-op)
+ *   struct cpu *arch_this_cpu(void)        this CPU's struct cpu, from a register that is
+ *                                          set once per CPU and survives traps
+ *   void arch_set_this_cpu(struct cpu *)   set that register (called once per CPU, early)
+ *   unsigned long arch_trap_pc(const struct trap_frame *)   the interrupted pc
+ *   unsigned long arch_trap_fp(const struct trap_frame *)   the interrupted frame pointer
+ */
+#include <asm/arch.h>
+
+/* ---- console ---- */
+
+/* Writes one byte to the board's UART, polling. Callable with interrupts off, before the MMU is
+ * on and during a panic. Callers serialise (the printk console lock). */
+void arch_console_putc(char c);
+
+/* ---- per-CPU bring-up ---- */
+
+/* Per-CPU set-up run on every CPU (the boot CPU from start_kernel, secondaries from
+ * secondary_start_kernel) before its interrupts are first enabled: trap vector, interrupt
+ * controller's per-CPU part. */
+void arch_cpu_init(struct cpu *c);
+
+/* Starts the periodic tick (HZ per second) on the calling CPU. The port's timer interrupt
+ * calls tick_handle() and re-arms. */
+void arch_timer_init(void);
+
+/* Starts secondary CPU `c` (c->hwid says which in the firmware's terms) on the stack whose top
+ * is c->boot_stack_top. The CPU must arrive in secondary_start_kernel(c) with the MMU on, on the
+ * kernel page tables, interrupts masked and arch_this_cpu() == c. Returns 0 once the request
+ * was accepted (not when the CPU is up), or a negative errno. */
+int arch_cpu_start(struct cpu *c);
+
+/* Raises an inter-processor interrupt on CPU `c`. The receiving CPU's handler calls
+ * smp_handle_ipi(). Safe with interrupts off, from any CPU. */
+void arch_send_ipi(struct cpu *c);
+
+/* ---- idle, halt, exit ---- */
+
+/* Enables interrupts and waits (wfi/hlt) until one arrives; returns with interrupts enabled.
+ * Never returns before an interrupt was pending: a caller may loop on it without spinning. */
+void arch_wait_for_interrupt(void);
+
+/* Masks interrupts and stops this CPU for good (used when another CPU panics). */
+void arch_halt(void) __noreturn;
+
+/* Makes QEMU exit with Mica's status (see EXIT_* in <mica/panic.h>); never returns. Each port
+ * maps it onto its exit device and documents the mapping in docs/. */
+void arch_exit(int status) __noreturn;
+
+/* ---- time ---- */
+
+/* Nanoseconds since some fixed point before start_kernel, monotonic on each CPU and
+ * consistent across CPUs. Callable with interrupts off. */
+u64 arch_clock_ns(void);
+
+/* ---- traps and backtraces ---- */
+
+/* Prints every register in a trap frame, one printk line per few registers. */
+void arch_dump_regs(const struct trap_frame *tf);
+
+/* One step of the frame-pointer unwinder. Given a frame pointer fp (as in arch_trap_fp() or
+ * __builtin_frame_address(0)), stores the return address of that frame in *ret and returns
+ * the caller's frame pointer, or 0 when the chain ends (the entry stubs end it with fp = 0).
+ * Must not fault on a bad fp: generic code checks fp lies on a kernel stack first. */
+unsigned long arch_unwind_frame(unsigned long fp, unsigned long *ret);
+
+/* ---- facts ---- */
+
+/* Short port name, "riscv" / "arm" / "x86", printed in the banner. */
+extern const char arch_name[];
+
+#endif

@@ -1,0 +1,42 @@
+/*
+ * Suites that must end the kernel, run only when named (the runner, tests/run, knows each
+ * must panic, and checks the report: reason, CPU, registers for a trap, and a backtrace
+ * naming the function below).
+ *
+ *   panic_call  panic() called directly
+ *   panic_trap  an illegal instruction, which the port's trap handler must turn into a panic
+ *   must_fail   an ordinary failing expectation: proves a failure reaches QEMU's exit status
+ */
+#include <mica/ktest.h>
+#include <mica/panic.h>
+
+static __noinline void ktest_panic_here(void)
+{
+	panic("ktest: expected panic from %s", __func__);
+}
+
+static void calls_panic(struct ktest *t)
+{
+	ktest_log(t, "expecting a panic now");
+	ktest_panic_here();
+}
+
+static __noinline void ktest_trap_here(void)
+{
+	__builtin_trap(); /* ud2 / udf / ebreak-or-unimp: an unexpected trap in kernel mode */
+}
+
+static void takes_illegal_instruction(struct ktest *t)
+{
+	ktest_log(t, "expecting a trap now");
+	ktest_trap_here();
+}
+
+static void fails_on_purpose(struct ktest *t)
+{
+	KTEST_EXPECT_EQ(t, 1 + 1, 3);
+}
+
+KTEST_SUITE(panic_call, KTEST_MANUAL, KTEST_CASE(calls_panic));
+KTEST_SUITE(panic_trap, KTEST_MANUAL, KTEST_CASE(takes_illegal_instruction));
+KTEST_SUITE(must_fail, KTEST_MANUAL, KTEST_CASE(fails_on_purpose));
