@@ -93,8 +93,10 @@ static bool filter_valid(const char *filter)
 	return ok;
 }
 
-/* Runs one suite as a KTAP subtest; returns its failed-case count, counts skips in *skipped. */
-static unsigned run_suite(const struct ktest_suite *s, unsigned index, unsigned *skipped)
+/* Runs one suite as a KTAP subtest; returns its failed-case count, counts skips in *skipped.
+ * Not inlined, so a backtrace from inside a test case names it. */
+static __noinline unsigned run_suite(const struct ktest_suite *s, unsigned index,
+				     unsigned *skipped)
 {
 	unsigned failed = 0;
 	u64 t0 = arch_clock_ns();

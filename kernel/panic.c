@@ -34,7 +34,7 @@ void backtrace_print(unsigned long pc, unsigned long fp)
 
 		if (!ret)
 			break;
-		pr_emerg("  [<%08lx>] %pS", ret, (void *)ret);
+		pr_emerg("  [<%08lx>] %pB", ret, (void *)ret);
 		if (next <= fp) /* stacks grow down: callers' frames are higher */
 			break;
 		lo = fp;

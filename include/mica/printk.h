@@ -45,8 +45,10 @@ void console_force_unlock(void);
 
 /*
  * vsnprintf: the kernel's formatter. Conversions: %d %i %u %x %X %o %c %s %p %%, flags - 0 +
- * space #, width and precision (also *), length hh h l ll z t. Extension: %pS prints a code
- * address symbolised as "function+0xoff/0xsize" (or the bare hex if no symbol covers it).
+ * space #, width and precision (also *), length hh h l ll z t. Extensions: %pS prints a code
+ * address symbolised as "function+0xoff/0xsize" (or the bare hex if no symbol covers it);
+ * %pB does the same for a return address, naming the function that made the call even when
+ * the call was its last instruction (backtraces use it).
  * Returns the length the whole output would have had (like C99), even when it was cut to fit
  * size; the buffer is always terminated when size > 0.
  */

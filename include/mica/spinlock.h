@@ -10,8 +10,8 @@
 #include <mica/types.h>
 
 typedef struct {
-	u16 next;  /* next ticket to hand out */
-	u16 owner; /* ticket now served */
+	u32 next;  /* next ticket to hand out (32-bit: every port has word atomics) */
+	u32 owner; /* ticket now served */
 	int cpu;   /* holder's CPU number, -1 when free (for panic and lock assertions) */
 } spinlock_t;
 

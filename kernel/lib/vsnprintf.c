@@ -75,15 +75,19 @@ static void put_number(struct out *o, const struct spec *sp, unsigned long long 
 		put_n(o, ' ', pad);
 }
 
-/* %pS: "name+0xoff/0xsize", or hex when no symbol covers addr. */
-static void put_symbol(struct out *o, const struct spec *sp, unsigned long addr)
+/*
+ * %pS: "name+0xoff/0xsize", or hex when no symbol covers addr. %pB: the same for a return
+ * address: the call is what matters, and a call to a noreturn function may be the caller's
+ * last instruction, so the name is looked up at addr - 1 (the offset printed is still addr's).
+ */
+static void put_symbol(struct out *o, const struct spec *sp, unsigned long addr, bool is_return)
 {
 	char tmp[KSYM_NAME_MAX + 48];
-	unsigned long off, size;
-	const char *name = kallsyms_lookup(addr, &off, &size);
+	unsigned long off, size, delta = is_return ? 1 : 0;
+	const char *name = kallsyms_lookup(addr - delta, &off, &size);
 
 	if (name)
-		snprintf(tmp, sizeof(tmp), "%s+0x%lx/0x%lx", name, off, size);
+		snprintf(tmp, sizeof(tmp), "%s+0x%lx/0x%lx", name, off + delta, size);
 	else
 		snprintf(tmp, sizeof(tmp), "0x%lx", addr);
 	put_padded(o, sp, tmp, strlen(tmp));
@@ -195,9 +199,9 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		}
 		case 'p':
 			u = (unsigned long)va_arg(ap, void *);
-			if (fmt[1] == 'S') {
+			if (fmt[1] == 'S' || fmt[1] == 'B') {
 				fmt++;
-				put_symbol(&o, &sp, u);
+				put_symbol(&o, &sp, u, *fmt == 'B');
 				break;
 			}
 			sp.alt = true;

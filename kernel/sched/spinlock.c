@@ -5,7 +5,7 @@
 
 void spin_lock(spinlock_t *l)
 {
-	u16 me = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
+	u32 me = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
 
 	while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != me)
 		arch_cpu_relax();
@@ -14,11 +14,11 @@ void spin_lock(spinlock_t *l)
 
 bool spin_trylock(spinlock_t *l)
 {
-	u16 owner = __atomic_load_n(&l->owner, __ATOMIC_RELAXED);
-	u16 next = owner;
+	u32 owner = __atomic_load_n(&l->owner, __ATOMIC_RELAXED);
+	u32 next = owner;
 
 	/* Take a ticket only if it would be served at once. */
-	if (!__atomic_compare_exchange_n(&l->next, &next, (u16)(owner + 1), false,
+	if (!__atomic_compare_exchange_n(&l->next, &next, owner + 1, false,
 					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 		return false;
 	l->cpu = smp_processor_id();
@@ -29,7 +29,7 @@ void spin_unlock(spinlock_t *l)
 {
 	BUG_ON(l->cpu != (int)smp_processor_id());
 	l->cpu = -1;
-	__atomic_store_n(&l->owner, (u16)(l->owner + 1), __ATOMIC_RELEASE);
+	__atomic_store_n(&l->owner, l->owner + 1, __ATOMIC_RELEASE);
 }
 
 bool spin_is_locked(spinlock_t *l)

@@ -92,6 +92,9 @@ static void symbolises_code_addresses(struct ktest *t)
 	KTEST_EXPECT_EQ(t, kallsyms_address("start_kernel"), (unsigned long)start_kernel);
 	snprintf(want, sizeof(want), "kallsyms_probe+0x4/0x%lx", size);
 	KTEST_EXPECT_STREQ(t, fmt(b, sizeof(b), "%pS", (void *)(addr + 4)), want);
+	/* %pB: a return address just past the function's end still names the function. */
+	snprintf(want, sizeof(want), "kallsyms_probe+0x%lx/0x%lx", size, size);
+	KTEST_EXPECT_STREQ(t, fmt(b, sizeof(b), "%pB", (void *)(addr + size)), want);
 	/* Data is not code: no symbol may claim it. */
 	KTEST_EXPECT(t, kallsyms_lookup((unsigned long)&b, &off, &size) == NULL);
 	KTEST_EXPECT_EQ(t, kallsyms_probe(1), 4);

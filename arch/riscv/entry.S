@@ -1,0 +1,93 @@
+/*
+ * The trap vector (stvec, direct mode: every trap starts here; priv spec 4.1.2). It saves a
+ * full struct trap_frame on the interrupted stack, calls riscv_trap_handle(tf), restores and
+ * returns with sret (priv spec 3.3.2: sret returns to sepc in the mode sstatus.SPP names, with
+ * SIE = SPIE).
+ *
+ * Only S-mode traps exist so far, so the interrupted sp is a kernel stack and the frame goes
+ * right below it. sscratch holds this CPU's struct cpu at all times (priv spec 4.1.6); the
+ * first instruction swaps it into tp, so the CPU is known even if the interrupted tp was not
+ * ours. When user mode arrives (sstatus.SPP = 0), this is where sp switches to the kernel
+ * stack, found through tp.
+ */
+#include <asm/arch.h>
+
+#define DWARF_SEPC (4096 + 0x141)
+/* x5..x31 (x0 is zero, x1 ra, x2 sp, x3 gp and x4 tp are saved one by one) */
+#define X5_TO_X31 5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+
+	.cfi_sections .debug_frame
+
+	.text
+	.align 2			/* stvec ignores the low two bits */
+	.globl riscv_trap_entry
+	.type riscv_trap_entry, @function
+riscv_trap_entry:
+	.cfi_startproc
+	/*
+	 * For gdb (DWARF CFI): the "caller" is the interrupted code, which was not calling (signal
+	 * frame), and its pc is sepc, not ra: the return-address column is sepc's DWARF number
+	 * (4096 + CSR number, RISC-V ELF psABI "DWARF register numbers").
+	 */
+	.cfi_signal_frame
+	.cfi_return_column DWARF_SEPC
+	csrrw	tp, sscratch, tp	/* tp = this CPU, sscratch = interrupted tp */
+	addi	sp, sp, -TF_SIZE
+	.cfi_def_cfa_offset TF_SIZE
+	sd	x1, TF_X(1)(sp)
+	sd	x3, TF_X(3)(sp)
+	.irp n, X5_TO_X31
+	sd	x\n, TF_X(\n)(sp)
+	.endr
+	csrrw	t0, sscratch, tp	/* t0 = interrupted tp, sscratch = this CPU again */
+	sd	t0, TF_X(4)(sp)
+	addi	t0, sp, TF_SIZE
+	sd	t0, TF_X(2)(sp)
+	csrr	t0, sepc
+	sd	t0, TF_SEPC(sp)
+	csrr	t0, sstatus
+	sd	t0, TF_SSTATUS(sp)
+	csrr	t0, scause
+	sd	t0, TF_SCAUSE(sp)
+	csrr	t0, stval
+	sd	t0, TF_STVAL(sp)
+	/* For gdb: where the interrupted registers are now (its sp is the CFA, sp + TF_SIZE). */
+	.cfi_offset DWARF_SEPC, TF_SEPC - TF_SIZE
+	.irp n, 1, 3, 4, X5_TO_X31
+	.cfi_offset \n, TF_X(\n) - TF_SIZE
+	.endr
+
+	/* Mica's unwinder walks from the handler through tf->trap_record (filled by trap.c). */
+	addi	fp, sp, TF_TRAP_RECORD_END
+	mv	a0, sp
+	call	riscv_trap_handle
+
+	/* Back to the interrupted code; the handler may have changed sepc (a skipped insn). */
+	ld	t0, TF_SEPC(sp)
+	csrw	sepc, t0
+	ld	t0, TF_SSTATUS(sp)
+	csrw	sstatus, t0
+	ld	x1, TF_X(1)(sp)
+	ld	x3, TF_X(3)(sp)
+	ld	x4, TF_X(4)(sp)
+	.irp n, X5_TO_X31
+	ld	x\n, TF_X(\n)(sp)
+	.endr
+	ld	sp, TF_X(2)(sp)
+	sret
+	.cfi_endproc
+	.size riscv_trap_entry, . - riscv_trap_entry
+
+/*
+ * int riscv_sstc_probe(void): returns 0 if this hart may read stimecmp (Sstc present and
+ * enabled by M-mode in menvcfg.STCE). Otherwise the csrr raises an illegal-instruction trap,
+ * which riscv_trap_handle() recognises by its address: it sets a0 = -ENODEV and skips it.
+ */
+	.globl riscv_sstc_probe, riscv_sstc_probe_insn
+	.type riscv_sstc_probe, @function
+riscv_sstc_probe:
+	li	a0, 0
+riscv_sstc_probe_insn:
+	csrr	t0, CSR_STIMECMP
+	ret
+	.size riscv_sstc_probe, . - riscv_sstc_probe

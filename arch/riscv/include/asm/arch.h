@@ -1,0 +1,98 @@
+/*
+ * The RISC-V port's inline hooks (contract in <mica/arch.h>) and its trap frame.
+ *
+ * Per-CPU pointer: in the kernel, tp always holds this CPU's struct cpu, and sscratch holds it
+ * too, at all times. The trap entry swaps tp with sscratch, so it finds the CPU even when the
+ * interrupted code (user mode, later) had its own tp, then puts sscratch back.
+ */
+#ifndef ASM_RISCV_ARCH_H
+#define ASM_RISCV_ARCH_H
+
+#include <asm/csr.h>
+#include <asm/asm-offsets.h>
+
+#ifndef __ASSEMBLY__
+#include <mica/types.h>
+
+struct cpu;
+
+/* The two words GCC saves just below a frame pointer fp: fp - 16 the caller's fp, fp - 8 the
+ * return address (checked with objdump; a leaf function saves only its caller's fp, at fp - 8). */
+struct riscv_frame_record {
+	unsigned long fp;
+	unsigned long ra;
+};
+
+/*
+ * Everything the trap entry (entry.S) saves, on the interrupted kernel stack. Offsets are
+ * TF_* in <asm/asm-offsets.h>; trap.c checks they agree with this layout.
+ */
+struct trap_frame {
+	unsigned long x[32];   /* x[n] = register xn (x[0] = zero, not saved; x[2] = sp at the trap) */
+	unsigned long sepc;    /* pc of the interrupted or faulting instruction */
+	unsigned long sstatus; /* SPP says which mode trapped, SPIE whether interrupts were on */
+	unsigned long scause;
+	unsigned long stval;   /* faulting address or instruction bits, if the cause has one */
+	unsigned long unwind_fp; /* the fp that unwinds from sepc's function to its caller */
+	/* Frame records that link the handler's frames to the interrupted ones (trap.c) */
+	struct riscv_frame_record trap_record; /* { interrupted fp, sepc } */
+	struct riscv_frame_record leaf_record; /* { caller's fp, ra }, when sepc is in a leaf */
+	unsigned long pad;                     /* keeps the frame a multiple of 16 bytes */
+};
+
+static inline unsigned long arch_irq_save(void)
+{
+	return csr_read_clear(sstatus, SSTATUS_SIE) & SSTATUS_SIE;
+}
+
+static inline void arch_irq_restore(unsigned long flags)
+{
+	csr_set(sstatus, flags & SSTATUS_SIE);
+}
+
+static inline void arch_irq_enable(void)
+{
+	csr_set(sstatus, SSTATUS_SIE);
+}
+
+static inline void arch_irq_disable(void)
+{
+	csr_clear(sstatus, SSTATUS_SIE);
+}
+
+static inline bool arch_irqs_disabled(void)
+{
+	return !(csr_read(sstatus) & SSTATUS_SIE);
+}
+
+/* Zihintpause `pause` (encoded as a fence hint, so a core without it just runs a fence). */
+static inline void arch_cpu_relax(void)
+{
+	__asm__ __volatile__(".4byte 0x0100000f" ::: "memory");
+}
+
+static inline struct cpu *arch_this_cpu(void)
+{
+	struct cpu *c;
+
+	__asm__ __volatile__("mv %0, tp" : "=r"(c));
+	return c;
+}
+
+static inline void arch_set_this_cpu(struct cpu *c)
+{
+	__asm__ __volatile__("mv tp, %0\n\tcsrw sscratch, %0" ::"r"(c) : "memory");
+}
+
+static inline unsigned long arch_trap_pc(const struct trap_frame *tf)
+{
+	return tf->sepc;
+}
+
+static inline unsigned long arch_trap_fp(const struct trap_frame *tf)
+{
+	return tf->unwind_fp;
+}
+
+#endif /* !__ASSEMBLY__ */
+#endif

@@ -1,0 +1,32 @@
+/* What the RISC-V port's files call in one another (not part of the port contract). */
+#ifndef ASM_RISCV_RISCV_H
+#define ASM_RISCV_RISCV_H
+
+#include <mica/types.h>
+
+struct boot_info;
+struct cpu;
+struct trap_frame;
+
+/* head.S: where a hart started by SBI HSM begins, a0 = hart id (a1 is not relied on). */
+void riscv_secondary_entry(unsigned long hartid);
+/* entry.S: the trap vector (stvec), and a read of stimecmp that trap.c may skip. */
+void riscv_trap_entry(void);
+int riscv_sstc_probe(void);
+extern const char riscv_sstc_probe_insn[];
+
+/* Linker script: the image, and the end of its code. */
+extern char _kernel_start[], _etext[], _kernel_end[];
+
+/* console.c: waits until the UART has sent every byte it holds. */
+void riscv_console_flush(void);
+
+/* mmu.c: builds the kernel page table for RAM and the devices; turns it on on this hart. */
+void riscv_mmu_init(const struct boot_info *bi);
+void riscv_mmu_enable(void);
+
+/* timer.c and smp.c: the interrupt handlers behind trap.c. */
+void riscv_timer_interrupt(void);
+void riscv_ipi_interrupt(void);
+
+#endif
