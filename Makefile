@@ -43,7 +43,10 @@ LDFLAGS := -nostdlib -static $(ARCH_LDFLAGS)
 GENERIC_SRCS := $(wildcard boot/*.c kernel/*.c kernel/lib/*.c kernel/sched/*.c \
 	kernel/mm/*.c tests/ktest/*.c)
 SRCS := $(GENERIC_SRCS) $(ARCH_SRCS)
-OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(SRCS)))
+# Device trees the tests parse (tests/ktest/*.dts), linked in as <name>_dtb in .rodata.
+DTS_SRCS := $(wildcard tests/ktest/*.dts)
+OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(SRCS))) \
+	$(patsubst %.dts,$(BUILD)/obj/%.dtb.o,$(DTS_SRCS))
 
 KERNEL := $(BUILD)/mica.elf
 
@@ -62,6 +65,13 @@ $(BUILD)/obj/%.o: %.S
 	@mkdir -p $(dir $@)
 	@echo "  AS      $<"
 	@$(CC) $(CFLAGS) -D__ASSEMBLY__ -c $< -o $@
+
+$(BUILD)/obj/%.dtb.o: %.dts
+	@mkdir -p $(dir $@)
+	@echo "  DTC     $<"
+	@dtc -q -I dts -O dtb -o $(BUILD)/obj/$*.dtb $<
+	@printf '\t.section .rodata\n\t.balign 8\n\t.globl %s_dtb\n%s_dtb:\n\t.incbin "%s"\n' \
+		$(notdir $*) $(notdir $*) $(BUILD)/obj/$*.dtb | $(CC) $(ARCH_CFLAGS) -x assembler -c - -o $@
 
 $(BUILD)/kernel.lds: arch/$(ARCH)/kernel.lds.S include/mica/sections.lds.h
 	@mkdir -p $(dir $@)

@@ -3,16 +3,28 @@
 #include <mica/printk.h>
 #include <mica/string.h>
 
-void boot_add_mem(struct boot_info *bi, phys_addr_t base, u64 size)
+/* Appends to a region table of MAX_MEM_REGIONS, saying what was dropped if it is full. */
+static void add_region(struct mem_region *table, unsigned *n, const char *what, phys_addr_t base,
+		       u64 size)
 {
 	if (!size)
 		return;
-	if (bi->nmem == MAX_MEM_REGIONS) {
-		pr_warn("boot: more than %d RAM regions; ignoring 0x%llx+0x%llx", MAX_MEM_REGIONS,
-			(unsigned long long)base, (unsigned long long)size);
+	if (*n == MAX_MEM_REGIONS) {
+		pr_warn("boot: more than %d %s regions; ignoring 0x%llx+0x%llx", MAX_MEM_REGIONS,
+			what, (unsigned long long)base, (unsigned long long)size);
 		return;
 	}
-	bi->mem[bi->nmem++] = (struct mem_region){ base, size };
+	table[(*n)++] = (struct mem_region){ base, size };
+}
+
+void boot_add_mem(struct boot_info *bi, phys_addr_t base, u64 size)
+{
+	add_region(bi->mem, &bi->nmem, "RAM", base, size);
+}
+
+void boot_add_reserved(struct boot_info *bi, phys_addr_t base, u64 size)
+{
+	add_region(bi->reserved, &bi->nreserved, "reserved", base, size);
 }
 
 void boot_add_cpu(struct boot_info *bi, unsigned long hwid)

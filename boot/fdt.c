@@ -1,6 +1,7 @@
 /*
  * A flattened device tree reader (riscv and arm firmware hand the kernel one). It takes what
- * the foundation needs: RAM (/memory reg), CPUs (/cpus/cpu@* reg) and /chosen/bootargs.
+ * the foundation needs: RAM (/memory reg), reserved RAM (the header's memory reservation block
+ * and /reserved-memory/<node> reg), CPUs (/cpus/cpu@* reg) and /chosen/bootargs.
  * Format: Devicetree Specification v0.4, chapter 5 (big-endian structure block of tokens).
  */
 #include <mica/bootinfo.h>
@@ -48,6 +49,20 @@ struct node {
 	bool is_cpu, is_memory, disabled;
 };
 
+/* Passes each (address, size) pair of n's reg property, sized by its parent's cells, to add. */
+static void add_reg_ranges(struct boot_info *bi, const struct node *n, const struct node *parent,
+			   void (*add)(struct boot_info *, phys_addr_t, u64))
+{
+	u32 step = 4 * (parent->addr_cells + parent->size_cells);
+	const u8 *p = n->reg;
+
+	for (u32 off = 0; step && off + step <= n->reg_len; off += step) {
+		u64 base = read_cells(&p, parent->addr_cells);
+
+		add(bi, base, read_cells(&p, parent->size_cells));
+	}
+}
+
 static void node_done(struct boot_info *bi, const struct node *n, const struct node *parent,
 		      int depth)
 {
@@ -60,14 +75,10 @@ static void node_done(struct boot_info *bi, const struct node *n, const struct n
 
 		if (bi->ncpus == 0 || hwid != bi->cpu_hwid[0])
 			boot_add_cpu(bi, hwid);
+	} else if (depth == 2 && !strcmp(parent->name, "reserved-memory")) {
+		add_reg_ranges(bi, n, parent, boot_add_reserved);
 	} else if (depth == 1 && n->is_memory) {
-		u32 step = 4 * (parent->addr_cells + parent->size_cells);
-
-		for (u32 off = 0; step && off + step <= n->reg_len; off += step) {
-			u64 base = read_cells(&p, parent->addr_cells);
-
-			boot_add_mem(bi, base, read_cells(&p, parent->size_cells));
-		}
+		add_reg_ranges(bi, n, parent, boot_add_mem);
 	}
 }
 
@@ -80,6 +91,18 @@ int fdt_parse(const void *fdt, struct boot_info *bi)
 
 	if (!fdt || be32(&h->magic) != FDT_MAGIC)
 		return -EINVAL;
+	/* The blob itself (its address is physical: every port reads the blob before, or
+	 * through an identity map), and the header's reservation block: {u64 address, u64 size} pairs
+	 * ending with a zero size (DT spec 5.3). */
+	boot_add_reserved(bi, (phys_addr_t)(unsigned long)fdt, be32(&h->totalsize));
+	for (p = base + be32(&h->off_mem_rsvmap);; p += 16) {
+		const u8 *q = p;
+		u64 rbase = read_cells(&q, 2), rsize = read_cells(&q, 2);
+
+		if (!rsize)
+			break;
+		boot_add_reserved(bi, rbase, rsize);
+	}
 	p = base + be32(&h->off_dt_struct);
 	strings = (const u8 *)base + be32(&h->off_dt_strings);
 

@@ -24,6 +24,10 @@ static void report_memory(const struct boot_info *bi)
 			(unsigned long long)(m->size >> 20));
 		total += m->size;
 	}
+	for (unsigned i = 0; i < bi->nreserved; i++)
+		pr_info("mem: reserved [0x%010llx-0x%010llx)",
+			(unsigned long long)bi->reserved[i].base,
+			(unsigned long long)(bi->reserved[i].base + bi->reserved[i].size));
 	pr_info("mem: %llu MiB RAM, kernel image [0x%llx-0x%llx)",
 		(unsigned long long)(total >> 20), (unsigned long long)bi->kernel_start,
 		(unsigned long long)bi->kernel_end);
