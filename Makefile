@@ -75,7 +75,8 @@ $(BUILD)/obj/%.dtb.o: %.dts
 
 $(BUILD)/kernel.lds: arch/$(ARCH)/kernel.lds.S include/mica/sections.lds.h
 	@mkdir -p $(dir $@)
-	@$(CC) -E -P -x c -D__ASSEMBLY__ -Iinclude -Iarch/$(ARCH)/include $< -o $@
+	@$(CC) -E -P -x c -D__ASSEMBLY__ -Iinclude -Iarch/$(ARCH)/include -MMD -MP -MT $@ \
+		-MF $@.d $< -o $@
 
 # Two links: the first has an empty symbol table; its symbols become the table of the second.
 $(BUILD)/kallsyms0.c:
@@ -133,4 +134,4 @@ clean:
 help:
 	@sed -n '1,3p' Makefile
 
--include $(OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(BUILD)/kernel.lds.d

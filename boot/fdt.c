@@ -158,8 +158,7 @@ int fdt_parse(const void *fdt, struct boot_info *bi)
 		} else if (tok == FDT_END) {
 			break;
 		} else {
-			pr_err("fdt: bad token 0x%x at offset %ld", (unsigned)tok,
-			       (long)(p - 4 - base));
+			pr_err("fdt: bad token 0x%x at offset %ld", tok, (long)(p - 4 - base));
 			return -EINVAL;
 		}
 	}

@@ -7,14 +7,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* u32 is unsigned int on every port, so "%x" fits it everywhere (arm-none-eabi's uint32_t is
+ * unsigned long, which would make printk formats differ per port). */
 typedef uint8_t u8;
 typedef uint16_t u16;
-typedef uint32_t u32;
-typedef uint64_t u64;
+typedef unsigned int u32;
+typedef unsigned long long u64;
 typedef int8_t s8;
 typedef int16_t s16;
-typedef int32_t s32;
-typedef int64_t s64;
+typedef int s32;
+typedef long long s64;
+_Static_assert(sizeof(u32) == 4 && sizeof(u64) == 8, "Mica assumes 32-bit int, 64-bit long long");
 
 /* Physical addresses are 64-bit on every port (ARMv7 LPAE-free, but keeps one type). */
 typedef u64 phys_addr_t;

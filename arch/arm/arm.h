@@ -1,0 +1,44 @@
+/* Declarations shared by the ARM port's own files (not part of the port contract). */
+#ifndef ARCH_ARM_ARM_H
+#define ARCH_ARM_ARM_H
+
+#include <mica/bootinfo.h>
+#include <mica/compiler.h>
+#include <mica/types.h>
+
+struct trap_frame;
+
+/* Linker script symbols. */
+extern char __kernel_start[], __kernel_end[], __text_start[], __text_end[];
+
+/* entry.S */
+extern char arm_vectors[];
+
+/* head.S */
+void arm_secondary_entry(void);	     /* where PSCI CPU_ON starts a secondary CPU */
+void arm_mmu_enable(const u32 *pgd); /* this CPU: translation through pgd, caches on */
+
+/* cpu.c: sends this CPU's exceptions to arm_vectors (done again by arch_cpu_init). */
+void arm_set_vectors(void);
+
+/* mmu.c: builds the kernel's translation table and turns the MMU on (boot CPU). */
+extern u32 arm_kernel_pgd[];
+void arm_mmu_init(const struct boot_info *bi);
+
+/* gic.c */
+void arm_gic_init_cpu(struct cpu *c);
+void arm_gic_enable_ppi(unsigned intid);
+void arm_handle_irq(struct trap_frame *tf);
+
+/* timer.c: the virtual timer's interrupt. */
+void arm_timer_irq(void);
+
+/* trap.c */
+bool arm_is_kernel_text(unsigned long addr);
+void arm_trap_link_frames(struct trap_frame *tf);
+void arm_trap_unexpected(struct trap_frame *tf) __noreturn;
+
+/* power.c: set once arch_exit() has asked QEMU to exit (see the svc case in trap.c). */
+extern volatile bool arm_exit_requested;
+
+#endif

@@ -1,0 +1,185 @@
+/*
+ * Unexpected exceptions, the register dump and the frame-pointer unwinder.
+ *
+ * gcc's ARM-state frames (-marm -fno-omit-frame-pointer, checked with objdump): a function that
+ * calls others saves {fp, lr} and points fp at the saved lr, so
+ *     [fp] = return address, [fp - 4] = the caller's fp.
+ * A leaf function saves only fp (fp points at the saved caller's fp) and keeps its return
+ * address in lr. Only the innermost frame can be a leaf, which matters when a trap interrupts
+ * one: arm_trap_link_frames() tells the two apart.
+ */
+#include <asm/cp15.h>
+#include <mica/arch.h>
+#include <mica/cpu.h>
+#include <mica/panic.h>
+#include <mica/printk.h>
+
+#include "arm.h"
+
+BUILD_BUG_ON(__builtin_offsetof(struct trap_frame, unwind_fp) != TF_UNWIND_FP);
+BUILD_BUG_ON(__builtin_offsetof(struct trap_frame, leaf_rec) != TF_LEAF_REC);
+BUILD_BUG_ON(__builtin_offsetof(struct trap_frame, entry_rec) != TF_ENTRY_REC);
+BUILD_BUG_ON(__builtin_offsetof(struct trap_frame, r) != TF_R0);
+BUILD_BUG_ON(__builtin_offsetof(struct trap_frame, sp) != TF_SP);
+BUILD_BUG_ON(__builtin_offsetof(struct trap_frame, pc) != TF_PC);
+BUILD_BUG_ON(sizeof(struct trap_frame) != TF_SIZE);
+
+bool arm_is_kernel_text(unsigned long addr)
+{
+	return addr >= (unsigned long)__text_start && addr < (unsigned long)__text_end;
+}
+
+/* The interrupted function's frame chain: its fp if it saved {fp, lr}; for a leaf, a record
+ * {caller's fp, lr} made in leaf_rec, so the leaf's caller (known only from lr) is not lost. */
+static unsigned long interrupted_frame(struct trap_frame *tf)
+{
+	unsigned long fp = tf->r[11];
+	unsigned long saved;
+
+	/* A frame of the interrupted function lies between its sp and the top of its stack. */
+	if ((fp & 3) || fp < tf->sp || fp >= tf->sp + BOOT_STACK_SIZE)
+		return 0;
+	saved = *(unsigned long *)fp;
+	if (arm_is_kernel_text(saved))
+		return fp;
+	tf->leaf_rec[0] = saved;
+	tf->leaf_rec[1] = tf->lr;
+	return (unsigned long)&tf->leaf_rec[1];
+}
+
+/*
+ * Called first by every C trap handler. Sets unwind_fp (arch_trap_fp: panic_trap's backtrace
+ * goes pc, then this chain) and links the handler's own chain to it through entry_rec, so a
+ * backtrace taken inside the handler runs on through the interrupted code:
+ *   handler ... -> entry stub -> entry_rec {unwind_fp, pc} -> [leaf_rec ->] interrupted frames
+ * The records sit at rising addresses, as the generic walker requires.
+ */
+void arm_trap_link_frames(struct trap_frame *tf)
+{
+	tf->unwind_fp = interrupted_frame(tf);
+	tf->entry_rec[0] = tf->unwind_fp;
+}
+
+/* The fault status encodings a kernel bug is likely to produce (ARM ARM B3.13, "Exception
+ * reporting in a VMSA implementation", short-descriptor FSR encodings: FS[4] is bit 10). */
+static const char *fault_name(u32 fsr)
+{
+	switch ((fsr & 0xf) | (fsr >> 6 & 0x10)) {
+	case 0x01:
+		return "alignment fault";
+	case 0x05:
+		return "translation fault (section)";
+	case 0x07:
+		return "translation fault (page)";
+	case 0x09:
+		return "domain fault (section)";
+	case 0x0b:
+		return "domain fault (page)";
+	case 0x0d:
+		return "permission fault (section)";
+	case 0x0f:
+		return "permission fault (page)";
+	case 0x08:
+		return "synchronous external abort";
+	case 0x02:
+		return "debug event";
+	default:
+		return "other fault";
+	}
+}
+
+/* Every exception but IRQ, taken in the kernel: a bug. Names the exception and its cause. */
+void arm_trap_unexpected(struct trap_frame *tf)
+{
+	char reason[128];
+	u32 fsr;
+
+	arm_trap_link_frames(tf);
+	switch (tf->vector) {
+	case ARM_VEC_UND:
+		if (tf->cpsr & PSR_T_BIT)
+			snprintf(reason, sizeof(reason), "undefined instruction 0x%04x at 0x%08lx",
+				 (unsigned)*(const u16 *)tf->pc, tf->pc);
+		else
+			snprintf(reason, sizeof(reason), "undefined instruction 0x%08lx at 0x%08lx",
+				 (unsigned long)*(const u32 *)tf->pc, tf->pc);
+		break;
+	case ARM_VEC_DABT:
+		fsr = arm_read_dfsr();
+		snprintf(reason, sizeof(reason), "data abort: %s on %s (DFSR 0x%03lx DFAR 0x%08lx)",
+			 fault_name(fsr), fsr & (1 << 11) ? "write" : "read", (unsigned long)fsr,
+			 (unsigned long)arm_read_dfar());
+		break;
+	case ARM_VEC_PABT:
+		fsr = arm_read_ifsr();
+		snprintf(reason, sizeof(reason), "prefetch abort: %s (IFSR 0x%03lx IFAR 0x%08lx)",
+			 fault_name(fsr), (unsigned long)fsr, (unsigned long)arm_read_ifar());
+		break;
+	case ARM_VEC_SVC:
+		if (arm_exit_requested) {
+			/* arch_exit()'s semihosting call trapped: QEMU has no -semihosting. */
+			pr_emerg("arm: cannot exit QEMU: semihosting is off (add -semihosting)");
+			arch_halt();
+		}
+		snprintf(reason, sizeof(reason), "supervisor call (svc) in the kernel");
+		break;
+	case ARM_VEC_FIQ:
+		snprintf(reason, sizeof(reason), "FIQ (the kernel never unmasks FIQs)");
+		break;
+	default:
+		snprintf(reason, sizeof(reason), "exception through unused vector %lu", tf->vector);
+		break;
+	}
+	panic_trap(tf, "%s", reason);
+}
+
+static const char *mode_name(unsigned long cpsr)
+{
+	switch (cpsr & PSR_MODE_MASK) {
+	case 0x10:
+		return "usr";
+	case 0x11:
+		return "fiq";
+	case 0x12:
+		return "irq";
+	case 0x13:
+		return "svc";
+	case 0x17:
+		return "abt";
+	case 0x1a:
+		return "hyp";
+	case 0x1b:
+		return "und";
+	case 0x1f:
+		return "sys";
+	default:
+		return "???";
+	}
+}
+
+void arch_dump_regs(const struct trap_frame *tf)
+{
+	const unsigned long *r = tf->r;
+
+	pr_emerg(" r0: %08lx  r1: %08lx  r2: %08lx  r3: %08lx", r[0], r[1], r[2], r[3]);
+	pr_emerg(" r4: %08lx  r5: %08lx  r6: %08lx  r7: %08lx", r[4], r[5], r[6], r[7]);
+	pr_emerg(" r8: %08lx  r9: %08lx r10: %08lx  fp: %08lx", r[8], r[9], r[10], r[11]);
+	pr_emerg(" ip: %08lx  sp: %08lx  lr: %08lx  pc: %08lx", r[12], tf->sp, tf->lr, tf->pc);
+	pr_emerg(" pc is at %pS", (void *)tf->pc);
+	pr_emerg(" lr is at %pB", (void *)tf->lr); /* a return address, as a rule */
+	pr_emerg(" cpsr: %08lx (mode %s, %s state, IRQs %s)", tf->cpsr, mode_name(tf->cpsr),
+		 tf->cpsr & PSR_T_BIT ? "Thumb" : "ARM", tf->cpsr & PSR_I_BIT ? "masked" : "on");
+}
+
+unsigned long arch_unwind_frame(unsigned long fp, unsigned long *ret)
+{
+	const unsigned long *rec = (const unsigned long *)fp;
+
+	/* Not a return address: the chain is broken (or fp was a leaf's), stop here. */
+	if (!arm_is_kernel_text(rec[0])) {
+		*ret = 0;
+		return 0;
+	}
+	*ret = rec[0];
+	return rec[-1];
+}
