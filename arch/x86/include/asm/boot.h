@@ -1,0 +1,53 @@
+/* The x86 port's private boot-time interfaces, between its own files. */
+#ifndef ASM_BOOT_H
+#define ASM_BOOT_H
+
+/* Stack of the boot CPU until it idles (head.S); = BOOT_STACK_SIZE, checked in boot.c. */
+#define X86_BOOT_STACK_SIZE (16 * 1024)
+
+/* Where secondary CPUs start in real mode: below 1 MiB, 4 KiB aligned (SDM 3A 8.4.4.1). */
+#define X86_TRAMPOLINE_PA 0x8000
+
+#ifndef __ASSEMBLY__
+#include <mica/compiler.h>
+#include <mica/types.h>
+
+struct boot_info;
+struct cpu;
+
+/* Each secondary CPU finds its stack and struct cpu here by its own APIC id (head.S). */
+struct x86_ap_start {
+	unsigned long stack_top;
+	struct cpu *cpu;
+};
+extern struct x86_ap_start x86_ap_start[256];
+
+/* The real-mode trampoline (trampoline.S), copied to X86_TRAMPOLINE_PA. */
+extern const char x86_trampoline_start[], x86_trampoline_end[];
+
+/* The image, from the linker script. */
+extern char _kernel_start[], _kernel_end[];
+
+void x86_boot_main(u32 start_info_pa) __noreturn;
+void x86_secondary_main(struct cpu *c) __noreturn;
+
+void x86_console_init(void);
+void x86_console_flush(void);
+/* Builds the IDT (once) and loads it on this CPU. */
+void x86_trap_init(void);
+void x86_trap_load(void);
+/* Finds ACPI's root table from the RSDP at rsdp_pa, or by scanning the BIOS area if 0. */
+void x86_acpi_init(u64 rsdp_pa);
+/* Adds the CPUs ACPI's MADT lists to bi, boot CPU first. */
+void x86_acpi_find_cpus(struct boot_info *bi);
+/* The HPET's physical address from ACPI, or 0 if there is none. */
+u64 x86_acpi_hpet_address(void);
+/* With secondary CPUs: checks the trampoline page is RAM, copies the trampoline there and
+ * records the page as reserved. */
+void x86_smp_init(struct boot_info *bi);
+/* Calibrates the TSC against the HPET: arch_clock_ns() counts from here. */
+void x86_clock_init(void);
+/* Handles the LAPIC timer interrupt. */
+void x86_timer_interrupt(void);
+#endif /* __ASSEMBLY__ */
+#endif

@@ -1,0 +1,89 @@
+/*
+ * x86-64 CPU facts the port uses: segment selectors of the kernel GDT (head.S), control-register
+ * and MSR bits, and one inline wrapper per privileged instruction. Usable from assembly for the
+ * constants. References: Intel SDM Vol. 3A, in its long-standing numbering (6 interrupts,
+ * 8 multiprocessor, 9 initialisation, 10 APIC); some recent editions renumber the chapters.
+ */
+#ifndef ASM_X86_H
+#define ASM_X86_H
+
+/* Kernel GDT (head.S): a 32-bit code segment for the boot paths still in protected mode, the
+ * 64-bit code segment everything else runs in, and one flat data segment. */
+#define X86_CS32 0x08
+#define X86_CS64 0x10
+#define X86_DS 0x18
+#define X86_GDT_SIZE (4 * 8) /* null + the three above */
+
+#define X86_CR0_PE (1 << 0)   /* protected mode */
+#define X86_CR0_EM (1 << 2)   /* x87 emulation: must be clear */
+#define X86_CR0_WP (1 << 16)  /* ring 0 honours read-only pages */
+#define X86_CR0_NW (1 << 29)  /* not write-through: set after INIT, clear for caching */
+#define X86_CR0_CD (1 << 30)  /* cache disable: set after INIT */
+#define X86_CR0_PG (1 << 31)  /* paging */
+#define X86_CR4_PAE (1 << 5)  /* 64-bit page-table entries, required by long mode */
+
+#define X86_MSR_APIC_BASE 0x1b     /* SDM 3A 10.4.4: LAPIC base address, enable bit */
+#define X86_MSR_EFER 0xc0000080    /* SDM 3A 2.2.1 */
+#define X86_EFER_LME (1 << 8)      /* long mode enable */
+#define X86_MSR_GS_BASE 0xc0000101 /* base of %gs in 64-bit mode: Mica's per-CPU pointer */
+
+/* Page-table entry bits (SDM 3A 4.5, 4-level paging). */
+#define X86_PTE_P (1 << 0)  /* present */
+#define X86_PTE_W (1 << 1)  /* writable */
+#define X86_PTE_PS (1 << 7) /* in a page directory: this entry maps a 2 MiB page */
+
+#define X86_RFLAGS_IF (1 << 9) /* interrupts enabled */
+
+#ifndef __ASSEMBLY__
+#include <mica/types.h>
+
+static inline u8 x86_inb(u16 port)
+{
+	u8 v;
+
+	__asm__ __volatile__("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline void x86_outb(u16 port, u8 v)
+{
+	__asm__ __volatile__("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline u64 x86_rdmsr(u32 msr)
+{
+	u32 lo, hi;
+
+	__asm__ __volatile__("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((u64)hi << 32) | lo;
+}
+
+static inline void x86_wrmsr(u32 msr, u64 v)
+{
+	__asm__ __volatile__("wrmsr" : : "c"(msr), "a"((u32)v), "d"((u32)(v >> 32)) : "memory");
+}
+
+/* Time-stamp counter. Not serialising: good enough for a clock, not for micro-benchmarks. */
+static inline u64 x86_rdtsc(void)
+{
+	u32 lo, hi;
+
+	__asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((u64)hi << 32) | lo;
+}
+
+#define X86_READ_CR(n)                                                      \
+	static inline unsigned long x86_read_cr##n(void)                    \
+	{                                                                   \
+		unsigned long v;                                            \
+		__asm__ __volatile__("mov %%cr" #n ", %0" : "=r"(v));       \
+		return v;                                                   \
+	}
+X86_READ_CR(0)
+X86_READ_CR(2)
+X86_READ_CR(3)
+X86_READ_CR(4)
+#undef X86_READ_CR
+
+#endif /* __ASSEMBLY__ */
+#endif

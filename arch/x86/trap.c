@@ -1,0 +1,186 @@
+/*
+ * The IDT and the C side of every trap: exceptions panic, the LAPIC timer ticks, Mica's IPI is
+ * passed to smp_handle_ipi(), anything else is a bug and panics too. Entry stubs: entry.S.
+ */
+#include <asm/boot.h>
+#include <asm/lapic.h>
+#include <asm/x86.h>
+#include <mica/arch.h>
+#include <mica/cpu.h>
+#include <mica/kallsyms.h>
+#include <mica/panic.h>
+#include <mica/printk.h>
+#include <mica/string.h>
+
+/* A 64-bit IDT gate descriptor (SDM 3A 6.14.1). */
+struct x86_idt_gate {
+	u16 offset_lo;
+	u16 selector;
+	u8 ist;   /* 0: stay on the current stack */
+	u8 flags; /* P, DPL, type */
+	u16 offset_mid;
+	u32 offset_hi;
+	u32 reserved;
+} __packed;
+
+#define X86_IDT_INTERRUPT_GATE 0x8e /* present, DPL 0, type 0xe: clears IF on entry */
+
+static struct x86_idt_gate x86_idt[256] __aligned(16);
+extern const unsigned long x86_trap_stubs[256]; /* entry.S */
+
+void x86_trap(struct trap_frame *tf);
+
+/* Names of the architectural exceptions (SDM 3A table 6-1). */
+static const char *const x86_exception_names[X86_NR_EXCEPTIONS] = {
+	[0] = "#DE divide error",
+	[1] = "#DB debug",
+	[2] = "NMI",
+	[3] = "#BP breakpoint",
+	[4] = "#OF overflow",
+	[5] = "#BR bound range exceeded",
+	[6] = "#UD invalid opcode",
+	[7] = "#NM device not available",
+	[8] = "#DF double fault",
+	[9] = "coprocessor segment overrun",
+	[10] = "#TS invalid TSS",
+	[11] = "#NP segment not present",
+	[12] = "#SS stack-segment fault",
+	[13] = "#GP general protection",
+	[14] = "#PF page fault",
+	[16] = "#MF x87 floating-point error",
+	[17] = "#AC alignment check",
+	[18] = "#MC machine check",
+	[19] = "#XM SIMD floating-point",
+	[20] = "#VE virtualization",
+	[21] = "#CP control protection",
+	[28] = "#HV hypervisor injection",
+	[29] = "#VC VMM communication",
+	[30] = "#SX security",
+};
+
+/* Fills every IDT gate with its entry.S stub (boot CPU, once), then loads the IDT here. */
+void x86_trap_init(void)
+{
+	BUILD_BUG_ON(__builtin_offsetof(struct trap_frame, link[1]) != X86_TF_LINK1);
+	BUILD_BUG_ON(__builtin_offsetof(struct trap_frame, rbp) != X86_TF_RBP);
+	BUILD_BUG_ON(__builtin_offsetof(struct trap_frame, vector) != X86_TF_VECTOR);
+	BUILD_BUG_ON(__builtin_offsetof(struct trap_frame, rip) != X86_TF_RIP);
+	BUILD_BUG_ON(__builtin_offsetof(struct trap_frame, rsp) != X86_TF_RSP);
+	BUILD_BUG_ON(sizeof(struct trap_frame) != X86_TF_SIZE);
+	BUILD_BUG_ON(sizeof(struct x86_idt_gate) != 16);
+
+	for (unsigned v = 0; v < ARRAY_SIZE(x86_idt); v++) {
+		unsigned long a = x86_trap_stubs[v];
+
+		x86_idt[v] = (struct x86_idt_gate){
+			.offset_lo = (u16)a,
+			.selector = X86_CS64,
+			.flags = X86_IDT_INTERRUPT_GATE,
+			.offset_mid = (u16)(a >> 16),
+			.offset_hi = (u32)(a >> 32),
+		};
+	}
+	x86_trap_load();
+}
+
+/* Points this CPU's IDTR at the shared IDT. */
+void x86_trap_load(void)
+{
+	struct {
+		u16 limit;
+		u64 base;
+	} __packed idtr = { sizeof(x86_idt) - 1, (unsigned long)x86_idt };
+
+	__asm__ __volatile__("lidt %0" : : "m"(idtr));
+}
+
+/*
+ * GCC gives no frame to a leaf function that never moves %rsp, even with -fno-omit-frame-pointer
+ * (ix86_finalize_stack_frame_flags), and a function may trap before its prologue ran. Then the
+ * return address is still at %rsp and %rbp is the caller's, so a walk from %rbp would skip the
+ * caller. Recognised by the word at %rsp being the return address of a direct call (e8 rel32)
+ * to the interrupted function; link[1] then stands in for the missing record. Done on every
+ * trap (two symbol lookups), so a panic anywhere inside a handler walks on correctly too.
+ */
+static void x86_trap_link_frameless(struct trap_frame *tf)
+{
+	unsigned long ret, rip_off, off, size;
+	const u8 *call;
+	s32 rel;
+
+	/* Every kernel stack is in the image's .bss; a trap from a wild %rsp must not fault here. */
+	if (tf->rsp < (unsigned long)_kernel_start || tf->rsp + 8 > (unsigned long)_kernel_end)
+		return;
+	ret = *(const unsigned long *)tf->rsp;
+	call = (const u8 *)ret - 5;
+	/* Both in kernel code: the interrupted pc, and the 5 bytes before the candidate. */
+	if (!kallsyms_lookup(tf->rip, &rip_off, &size) || !kallsyms_lookup(ret - 5, &off, &size))
+		return;
+	memcpy(&rel, call + 1, sizeof(rel));
+	if (call[0] != 0xe8 || ret + rel != tf->rip - rip_off)
+		return;
+	tf->link[1] = (struct x86_frame_record){ tf->rbp, ret };
+	tf->link[0].rbp = (unsigned long)&tf->link[1];
+}
+
+/* Any exception in kernel mode is a bug: report it with what the CPU told us. */
+static void __noreturn x86_exception(struct trap_frame *tf)
+{
+	const char *name = x86_exception_names[tf->vector];
+
+	if (!name)
+		name = "reserved exception";
+	if (tf->vector == 14) /* CR2 holds the faulting address (SDM 3A 6.15, #PF) */
+		panic_trap(tf, "%s at address 0x%lx (vector 14, error code 0x%lx)", name,
+			   x86_read_cr2(), tf->error_code);
+	panic_trap(tf, "%s (vector %lu, error code 0x%lx) at rip 0x%lx", name, tf->vector,
+		   tf->error_code, tf->rip);
+}
+
+/* Called by x86_trap_common (entry.S) with interrupts masked. */
+void x86_trap(struct trap_frame *tf)
+{
+	struct cpu *c = this_cpu();
+
+	x86_trap_link_frameless(tf);
+	if (tf->vector < X86_NR_EXCEPTIONS)
+		x86_exception(tf);
+	WRITE_ONCE(c->irqs, c->irqs + 1);
+	switch (tf->vector) {
+	case X86_TIMER_VECTOR:
+		x86_timer_interrupt();
+		break;
+	case X86_IPI_VECTOR:
+		/* EOI first: smp_handle_ipi() may halt this CPU for good. */
+		x86_lapic_eoi();
+		smp_handle_ipi();
+		break;
+	case X86_SPURIOUS_VECTOR:
+		/* Not an error, and it must not be acknowledged (SDM 3A 10.9). */
+		break;
+	default:
+		panic_trap(tf, "unexpected interrupt, vector %lu", tf->vector);
+	}
+}
+
+void arch_dump_regs(const struct trap_frame *tf)
+{
+	pr_emerg("RIP: %04lx:%016lx  RFLAGS: %08lx  vector %lu  error %lx", tf->cs, tf->rip,
+		 tf->rflags, tf->vector, tf->error_code);
+	pr_emerg("RSP: %04lx:%016lx  RBP: %016lx", tf->ss, tf->rsp, tf->rbp);
+	pr_emerg("RAX: %016lx  RBX: %016lx  RCX: %016lx", tf->rax, tf->rbx, tf->rcx);
+	pr_emerg("RDX: %016lx  RSI: %016lx  RDI: %016lx", tf->rdx, tf->rsi, tf->rdi);
+	pr_emerg("R8:  %016lx  R9:  %016lx  R10: %016lx", tf->r8, tf->r9, tf->r10);
+	pr_emerg("R11: %016lx  R12: %016lx  R13: %016lx", tf->r11, tf->r12, tf->r13);
+	pr_emerg("R14: %016lx  R15: %016lx", tf->r14, tf->r15);
+	pr_emerg("CR0: %016lx  CR2: %016lx  CR3: %016lx  CR4: %016lx", x86_read_cr0(),
+		 x86_read_cr2(), x86_read_cr3(), x86_read_cr4());
+}
+
+unsigned long arch_unwind_frame(unsigned long fp, unsigned long *ret)
+{
+	const struct x86_frame_record *r = (const struct x86_frame_record *)fp;
+
+	*ret = r->ret;
+	return r->rbp;
+}
