@@ -14,6 +14,7 @@ need=(
 	"gdb-multiarch:gdb-multiarch"
 	"dtc:device-tree-compiler"
 	"python3:python3"
+	"clang-format:clang-format"
 )
 # packages with no single tool to probe for: checked by a file they install
 files=(

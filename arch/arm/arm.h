@@ -9,7 +9,6 @@
 struct trap_frame;
 
 /* Linker script symbols. */
-extern char __kernel_start[], __kernel_end[], __text_start[], __text_end[];
 
 /* entry.S */
 extern char arm_vectors[];
@@ -34,7 +33,6 @@ void arm_handle_irq(struct trap_frame *tf);
 void arm_timer_irq(void);
 
 /* trap.c */
-bool arm_is_kernel_text(unsigned long addr);
 void arm_trap_link_frames(struct trap_frame *tf);
 void arm_trap_unexpected(struct trap_frame *tf) __noreturn;
 

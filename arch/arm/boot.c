@@ -7,6 +7,7 @@
 #include <mica/bootinfo.h>
 #include <mica/cpu.h>
 #include <mica/panic.h>
+#include <mica/sections.h>
 
 #include "arm.h"
 

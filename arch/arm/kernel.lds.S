@@ -12,43 +12,17 @@ ENTRY(_start)
 
 PHDRS
 {
-	text PT_LOAD FLAGS(5);   /* R X */
-	rodata PT_LOAD FLAGS(4); /* R */
-	data PT_LOAD FLAGS(6);   /* R W */
+	MICA_PHDRS
 }
 
 SECTIONS
 {
 	. = VIRT_KERNEL_BASE;
-	__kernel_start = .;
-
-	.text : {
-		__text_start = .;
-		KEEP(*(.text.head))
-		*(.text .text.*)
-		__text_end = .;
-	} :text
-
-	/* After .text: the symbol table generated between the two links lives here. */
-	. = ALIGN(4096);
-	.rodata : {
-		*(.rodata .rodata.*)
-		MICA_RODATA_TABLES
-	} :rodata
+	MICA_TEXT(:text)
+	MICA_RODATA(:rodata)
 	/* libgcc's unwind index; nothing reads it (the kernel has no C++ exceptions). */
 	.ARM.exidx : { *(.ARM.exidx .ARM.exidx.*) } :rodata
-
-	. = ALIGN(4096);
-	.data : { *(.data .data.*) } :data
-	.bss (NOLOAD) : {
-		. = ALIGN(8);
-		__bss_start = .;
-		*(.bss .bss.*)
-		*(COMMON)
-		. = ALIGN(8);
-		__bss_end = .;
-	} :data
-	__kernel_end = .;
+	MICA_DATA_BSS(:data)
 
 	/DISCARD/ : { *(.note.GNU-stack) *(.comment) }
 }

@@ -10,6 +10,7 @@
 #include <mica/bootinfo.h>
 #include <mica/panic.h>
 #include <mica/printk.h>
+#include <mica/sections.h>
 
 #include "arm.h"
 

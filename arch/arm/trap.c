@@ -13,6 +13,7 @@
 #include <mica/cpu.h>
 #include <mica/panic.h>
 #include <mica/printk.h>
+#include <mica/sections.h>
 
 #include "arm.h"
 
@@ -23,11 +24,6 @@ BUILD_BUG_ON(__builtin_offsetof(struct trap_frame, r) != TF_R0);
 BUILD_BUG_ON(__builtin_offsetof(struct trap_frame, sp) != TF_SP);
 BUILD_BUG_ON(__builtin_offsetof(struct trap_frame, pc) != TF_PC);
 BUILD_BUG_ON(sizeof(struct trap_frame) != TF_SIZE);
-
-bool arm_is_kernel_text(unsigned long addr)
-{
-	return addr >= (unsigned long)__text_start && addr < (unsigned long)__text_end;
-}
 
 /* The interrupted function's frame chain: its fp if it saved {fp, lr}; for a leaf, a record
  * {caller's fp, lr} made in leaf_rec, so the leaf's caller (known only from lr) is not lost. */
@@ -40,7 +36,7 @@ static unsigned long interrupted_frame(struct trap_frame *tf)
 	if ((fp & 3) || fp < tf->sp || fp >= tf->sp + BOOT_STACK_SIZE)
 		return 0;
 	saved = *(unsigned long *)fp;
-	if (arm_is_kernel_text(saved))
+	if (is_kernel_text(saved))
 		return fp;
 	tf->leaf_rec[0] = saved;
 	tf->leaf_rec[1] = tf->lr;
@@ -176,7 +172,7 @@ unsigned long arch_unwind_frame(unsigned long fp, unsigned long *ret)
 	const unsigned long *rec = (const unsigned long *)fp;
 
 	/* Not a return address: the chain is broken (or fp was a leaf's), stop here. */
-	if (!arm_is_kernel_text(rec[0])) {
+	if (!is_kernel_text(rec[0])) {
 		*ret = 0;
 		return 0;
 	}

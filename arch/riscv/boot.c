@@ -7,6 +7,7 @@
 #include <mica/bootinfo.h>
 #include <mica/cpu.h>
 #include <mica/panic.h>
+#include <mica/sections.h>
 
 BUILD_BUG_ON(RISCV_BOOT_STACK_SIZE != BOOT_STACK_SIZE);
 
@@ -28,8 +29,8 @@ void riscv_boot(unsigned long hartid, const void *dtb)
 	boot_add_cpu(bi, hartid);
 	if (fdt_parse(dtb, bi))
 		panic("riscv_boot: no valid device tree at %p (a1 from the firmware)", dtb);
-	bi->kernel_start = (phys_addr_t)(unsigned long)_kernel_start;
-	bi->kernel_end = (phys_addr_t)(unsigned long)_kernel_end;
+	bi->kernel_start = (phys_addr_t)(unsigned long)__kernel_start;
+	bi->kernel_end = (phys_addr_t)(unsigned long)__kernel_end;
 
 	riscv_mmu_init(bi);
 	riscv_mmu_enable();

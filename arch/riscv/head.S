@@ -38,8 +38,8 @@ _start:
 	csrw	stvec, t0
 
 	/* Zero .bss (a0 and a1 stay untouched): the boot stack below is in it too. */
-	la	t0, _bss_start
-	la	t1, _bss_end
+	la	t0, __bss_start
+	la	t1, __bss_end
 1:	bgeu	t0, t1, 2f
 	sd	zero, 0(t0)
 	addi	t0, t0, 8

@@ -7,42 +7,15 @@
 OUTPUT_ARCH(riscv)
 ENTRY(_start)
 
-/* One segment per permission (and no RWX segment for ld to warn about). */
 PHDRS
 {
-	text PT_LOAD FLAGS(5);   /* R X */
-	rodata PT_LOAD FLAGS(4); /* R */
-	data PT_LOAD FLAGS(6);   /* R W */
+	MICA_PHDRS
 }
 
 SECTIONS
 {
 	. = 0x80200000;
-	_kernel_start = .;
-
-	/* .text before .rodata: the kallsyms table (in .rodata) must not move any function. */
-	.text : {
-		KEEP(*(.text.head)) /* _start first, at the load address */
-		*(.text .text.*)
-	} :text
-	_etext = .;
-
-	.rodata : ALIGN(4096) {
-		*(.rodata .rodata.* .srodata .srodata.*)
-		MICA_RODATA_TABLES
-	} :rodata
-
-	.data : ALIGN(4096) {
-		*(.data .data.* .sdata .sdata.*)
-	} :data
-
-	.bss (NOLOAD) : ALIGN(16) {
-		_bss_start = .;
-		*(.bss .bss.* .sbss .sbss.* COMMON)
-		. = ALIGN(16);
-		_bss_end = .;
-	} :data
-
-	. = ALIGN(4096);
-	_kernel_end = .;
+	MICA_TEXT(:text)
+	MICA_RODATA(:rodata)
+	MICA_DATA_BSS(:data)
 }

@@ -9,6 +9,7 @@
 #include <mica/errno.h>
 #include <mica/panic.h>
 #include <mica/printk.h>
+#include <mica/sections.h>
 
 /* entry.S uses hand-written offsets (<asm/asm-offsets.h>): check them against the C layout. */
 BUILD_BUG_ON(__builtin_offsetof(struct trap_frame, x[31]) != TF_X(31));
@@ -49,11 +50,6 @@ void arch_cpu_init(struct cpu *c)
 	 * arch_timer_init() once a deadline is programmed. No external interrupts yet. */
 	csr_clear(sip, SIP_SSIP);
 	csr_write(sie, SIE_SSIE);
-}
-
-static bool is_kernel_text(unsigned long addr)
-{
-	return addr >= (unsigned long)_kernel_start && addr < (unsigned long)_etext;
 }
 
 /*

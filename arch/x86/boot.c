@@ -10,6 +10,7 @@
 #include <mica/cpu.h>
 #include <mica/panic.h>
 #include <mica/printk.h>
+#include <mica/sections.h>
 
 static struct boot_info x86_boot_info;
 
@@ -46,8 +47,8 @@ void x86_boot_main(u32 start_info_pa)
 	x86_acpi_init(si->rsdp_paddr);
 	x86_clock_init(); /* needs the HPET, found through ACPI */
 
-	bi->kernel_start = (unsigned long)_kernel_start;
-	bi->kernel_end = (unsigned long)_kernel_end;
+	bi->kernel_start = (unsigned long)__kernel_start;
+	bi->kernel_end = (unsigned long)__kernel_end;
 	x86_acpi_find_cpus(bi);
 	x86_smp_init(bi);
 	start_kernel(bi);

@@ -12,43 +12,19 @@ ENTRY(x86_pvh_entry)
 
 PHDRS
 {
-	text PT_LOAD FLAGS(5);		/* R X */
-	rodata PT_LOAD FLAGS(4);	/* R */
-	data PT_LOAD FLAGS(6);		/* R W */
+	MICA_PHDRS
 	note PT_NOTE FLAGS(4);		/* the PVH entry note QEMU reads */
 }
 
 SECTIONS
 {
 	. = 0x100000;
-	_kernel_start = .;
-
-	.text : {
-		*(.text .text.*)
-	} :text
-
-	. = ALIGN(4096);
-	.rodata : {
-		*(.rodata .rodata.*)
-		MICA_RODATA_TABLES
-	} :rodata
+	MICA_TEXT(:text)
+	MICA_RODATA(:rodata)
 	.note.Xen : {
 		KEEP(*(.note.Xen))
 	} :rodata :note
-
-	. = ALIGN(4096);
-	.data : {
-		*(.data .data.*)
-	} :data
-	.bss (NOLOAD) : {
-		__bss_start = .;
-		*(.bss .bss.*)
-		*(COMMON)
-		__bss_end = .;
-	} :data
-
-	. = ALIGN(4096);
-	_kernel_end = .;
+	MICA_DATA_BSS(:data)
 
 	/DISCARD/ : {
 		*(.eh_frame .note.GNU-stack .note.gnu.property .comment)

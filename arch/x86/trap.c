@@ -109,7 +109,7 @@ static void x86_trap_link_frameless(struct trap_frame *tf)
 	s32 rel;
 
 	/* Every kernel stack is in the image's .bss; a trap from a wild %rsp must not fault here. */
-	if (tf->rsp < (unsigned long)_kernel_start || tf->rsp + 8 > (unsigned long)_kernel_end)
+	if (tf->rsp < (unsigned long)__kernel_start || tf->rsp + 8 > (unsigned long)__kernel_end)
 		return;
 	ret = *(const unsigned long *)tf->rsp;
 	call = (const u8 *)ret - 5;

@@ -16,7 +16,6 @@ int riscv_sstc_probe(void);
 extern const char riscv_sstc_probe_insn[];
 
 /* Linker script: the image, and the end of its code. */
-extern char _kernel_start[], _etext[], _kernel_end[];
 
 /* console.c: waits until the UART has sent every byte it holds. */
 void riscv_console_flush(void);

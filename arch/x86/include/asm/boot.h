@@ -26,7 +26,7 @@ extern struct x86_ap_start x86_ap_start[256];
 extern const char x86_trampoline_start[], x86_trampoline_end[];
 
 /* The image, from the linker script. */
-extern char _kernel_start[], _kernel_end[];
+#include <mica/sections.h>
 
 void x86_boot_main(u32 start_info_pa) __noreturn;
 void x86_secondary_main(struct cpu *c) __noreturn;
