@@ -126,7 +126,7 @@ test: test-build
 	@python3 tests/run --arch "$(TEST_ARCHES)" --smp $(SMP) --ktest $(KTEST)
 
 format:
-	@clang-format -i $$(git ls-files '*.c' '*.h')
+	@clang-format -i $$(git ls-files '*.c' '*.h' ':!:*.lds.h')
 
 clean:
 	rm -rf build

@@ -18,7 +18,7 @@
 
 struct fdt_header {
 	u32 magic, totalsize, off_dt_struct, off_dt_strings, off_mem_rsvmap, version,
-		last_comp_version, boot_cpuid_phys, size_dt_strings, size_dt_struct;
+	    last_comp_version, boot_cpuid_phys, size_dt_strings, size_dt_struct;
 };
 
 static u32 be32(const void *p)
@@ -92,8 +92,8 @@ int fdt_parse(const void *fdt, struct boot_info *bi)
 	if (!fdt || be32(&h->magic) != FDT_MAGIC)
 		return -EINVAL;
 	/* The blob itself (its address is physical: every port reads the blob before, or
-	 * through an identity map), and the header's reservation block: {u64 address, u64 size} pairs
-	 * ending with a zero size (DT spec 5.3). */
+	 * through an identity map), and the header's reservation block: {u64 address, u64 size}
+	 * pairs ending with a zero size (DT spec 5.3). */
 	boot_add_reserved(bi, (phys_addr_t)(unsigned long)fdt, be32(&h->totalsize));
 	for (p = base + be32(&h->off_mem_rsvmap);; p += 16) {
 		const u8 *q = p;

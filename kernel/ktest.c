@@ -8,8 +8,8 @@
 extern const struct ktest_suite *const __ktest_suites_start[];
 extern const struct ktest_suite *const __ktest_suites_end[];
 
-#define FOR_EACH_SUITE(s)                                                               \
-	for (const struct ktest_suite *const *__p = __ktest_suites_start;                \
+#define FOR_EACH_SUITE(s)                                                 \
+	for (const struct ktest_suite *const *__p = __ktest_suites_start; \
 	     __p < __ktest_suites_end && ((s) = *__p, 1); __p++)
 
 #define SUITE_INDENT "    "
@@ -77,7 +77,7 @@ static bool filter_valid(const char *filter)
 		size_t len = end ? (size_t)(end - p) : strlen(p);
 		bool found = false;
 
-		FOR_EACH_SUITE(s)
+		FOR_EACH_SUITE (s)
 			found |= strlen(s->name) == len && !strncmp(s->name, p, len);
 		if (!found) {
 			console_write_line("# ktest: no suite named '%.*s'", (int)len, p);
@@ -86,7 +86,7 @@ static bool filter_valid(const char *filter)
 		p += len + (end ? 1 : 0);
 	}
 	if (!ok) {
-		FOR_EACH_SUITE(s)
+		FOR_EACH_SUITE (s)
 			console_write_line("# ktest: suite available: %s%s", s->name,
 					   s->flags & KTEST_MANUAL ? " (manual)" : "");
 	}
@@ -95,8 +95,7 @@ static bool filter_valid(const char *filter)
 
 /* Runs one suite as a KTAP subtest; returns its failed-case count, counts skips in *skipped.
  * Not inlined, so a backtrace from inside a test case names it. */
-static __noinline unsigned run_suite(const struct ktest_suite *s, unsigned index,
-				     unsigned *skipped)
+static __noinline unsigned run_suite(const struct ktest_suite *s, unsigned index, unsigned *skipped)
 {
 	unsigned failed = 0;
 	u64 t0 = arch_clock_ns();
@@ -135,16 +134,16 @@ int ktest_main(const char *filter)
 		console_write_line("1..0 # SKIP bad ktest= filter");
 		return -1;
 	}
-	FOR_EACH_SUITE(s)
+	FOR_EACH_SUITE (s)
 		nsuites += selected(s, filter);
 	console_write_line("1..%u", nsuites);
-	FOR_EACH_SUITE(s) {
+	FOR_EACH_SUITE (s) {
 		if (!selected(s, filter))
 			continue;
 		failed += run_suite(s, ++index, &skipped);
 		ncases += s->ncases;
 	}
-	console_write_line("# ktest: %u suites, %u cases: %u passed, %u failed, %u skipped", nsuites,
-			   ncases, ncases - failed - skipped, failed, skipped);
+	console_write_line("# ktest: %u suites, %u cases: %u passed, %u failed, %u skipped",
+			   nsuites, ncases, ncases - failed - skipped, failed, skipped);
 	return (int)failed;
 }

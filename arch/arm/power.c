@@ -33,7 +33,7 @@ void arch_halt(void)
  */
 void arch_exit(int status)
 {
-	u32 block[2] = {ADP_STOPPED_APPLICATION_EXIT, (u32)status};
+	u32 block[2] = { ADP_STOPPED_APPLICATION_EXIT, (u32)status };
 	register unsigned long r0 __asm__("r0") = SEMIHOSTING_SYS_EXIT_EXTENDED;
 	register unsigned long r1 __asm__("r1") = (unsigned long)block;
 

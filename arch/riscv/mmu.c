@@ -72,7 +72,8 @@ static u64 *pte_walk(unsigned long va, int level)
 		u64 *pte = &table[(va >> LEVEL_SHIFT(l)) & (PT_ENTRIES - 1)];
 
 		if (!(*pte & PTE_V))
-			*pte = pte_make((unsigned long)table_alloc(), PTE_V); /* V, no RWX: a table */
+			*pte =
+			    pte_make((unsigned long)table_alloc(), PTE_V); /* V, no RWX: a table */
 		else if (*pte & (PTE_R | PTE_W | PTE_X))
 			panic("riscv_mmu: 0x%lx is inside a larger page already", va);
 		table = pte_table(*pte);

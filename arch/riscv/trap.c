@@ -18,7 +18,8 @@ BUILD_BUG_ON(__builtin_offsetof(struct trap_frame, sstatus) != TF_SSTATUS);
 BUILD_BUG_ON(__builtin_offsetof(struct trap_frame, scause) != TF_SCAUSE);
 BUILD_BUG_ON(__builtin_offsetof(struct trap_frame, stval) != TF_STVAL);
 BUILD_BUG_ON(__builtin_offsetof(struct trap_frame, trap_record) +
-		     sizeof(struct riscv_frame_record) != TF_TRAP_RECORD_END);
+		 sizeof(struct riscv_frame_record) !=
+	     TF_TRAP_RECORD_END);
 BUILD_BUG_ON(__builtin_offsetof(struct trap_frame, leaf_record) != TF_TRAP_RECORD_END);
 BUILD_BUG_ON(sizeof(struct trap_frame) != TF_SIZE || TF_SIZE % 16);
 
@@ -63,8 +64,8 @@ static void trap_link_frames(struct trap_frame *tf)
 	unsigned long fp = tf->x[8], sp = tf->x[2];
 
 	tf->unwind_fp = fp;
-	if ((tf->sstatus & SSTATUS_SPP) && fp > sp && fp - sp <= BOOT_STACK_SIZE &&
-	    !(fp & 7) && !is_kernel_text(((unsigned long *)fp)[-1])) {
+	if ((tf->sstatus & SSTATUS_SPP) && fp > sp && fp - sp <= BOOT_STACK_SIZE && !(fp & 7) &&
+	    !is_kernel_text(((unsigned long *)fp)[-1])) {
 		tf->leaf_record.fp = ((unsigned long *)fp)[-1];
 		tf->leaf_record.ra = tf->x[1];
 		tf->unwind_fp = (unsigned long)(&tf->leaf_record + 1);
@@ -112,8 +113,8 @@ void riscv_trap_handle(struct trap_frame *tf)
 
 /* ABI names of x1..x31 (RISC-V psABI, integer register convention). */
 static const char *const reg_names[32] = {
-	"zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0",
-	"a1",	"a2", "a3", "a4", "a5", "a6", "a7", "s2", "s3", "s4", "s5",
+	"zero", "ra", "sp", "gp", "tp",	 "t0",	"t1", "t2", "s0", "s1", "a0",
+	"a1",	"a2", "a3", "a4", "a5",	 "a6",	"a7", "s2", "s3", "s4", "s5",
 	"s6",	"s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
 };
 

@@ -13,7 +13,7 @@
 /* 5.2.5.3 Root System Description Pointer structure. */
 struct acpi_rsdp {
 	char signature[8]; /* "RSD PTR " */
-	u8 checksum;       /* over the first 20 bytes (the ACPI 1.0 part) */
+	u8 checksum;	   /* over the first 20 bytes (the ACPI 1.0 part) */
 	char oem_id[6];
 	u8 revision; /* 0: ACPI 1.0, RSDT only; >= 2: XSDT too */
 	u32 rsdt_address;
@@ -63,8 +63,8 @@ struct acpi_madt_lapic {
 struct acpi_hpet {
 	struct acpi_sdt_header h;
 	u32 event_timer_block_id;
-	struct {               /* Generic Address Structure, ACPI 5.2.3.2 */
-		u8 space_id;   /* 0: system memory */
+	struct {	     /* Generic Address Structure, ACPI 5.2.3.2 */
+		u8 space_id; /* 0: system memory */
 		u8 bit_width;
 		u8 bit_offset;
 		u8 access_size;

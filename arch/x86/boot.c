@@ -40,7 +40,7 @@ void x86_boot_main(u32 start_info_pa)
 
 	BUILD_BUG_ON(X86_BOOT_STACK_SIZE != BOOT_STACK_SIZE);
 	arch_set_this_cpu(&cpus[0]); /* printk and panic need this_cpu() */
-	x86_trap_init();             /* from here a fault panics instead of resetting */
+	x86_trap_init();	     /* from here a fault panics instead of resetting */
 	x86_console_init();
 	x86_lapic_probe();
 	x86_read_start_info(bi, si);

@@ -25,7 +25,7 @@
 #define LAPIC_LVT_MASKED (1 << 16)
 #define LAPIC_ICR_PENDING (1 << 12) /* delivery status: the last IPI is not sent yet */
 #define LAPIC_ICR_ASSERT (1 << 14)
-#define LAPIC_TIMER_DIV_16 0x3      /* divide configuration register, SDM 3A 10.5.4 */
+#define LAPIC_TIMER_DIV_16 0x3 /* divide configuration register, SDM 3A 10.5.4 */
 
 static volatile u32 *x86_lapic;
 

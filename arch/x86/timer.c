@@ -16,7 +16,7 @@
 #include <mica/time.h>
 
 /* HPET registers, 32-bit accesses only on QEMU 7.2 (IA-PC HPET specification 1.0a, 2.3). */
-#define HPET_PERIOD 0x004  /* high half of capabilities: counter period in femtoseconds */
+#define HPET_PERIOD 0x004 /* high half of capabilities: counter period in femtoseconds */
 #define HPET_CONFIG 0x010
 #define HPET_CONFIG_ENABLE (1 << 0)
 #define HPET_COUNTER 0x0f0 /* low half of the main counter: wraps after 42 s at 100 MHz */

@@ -16,7 +16,7 @@
 struct x86_idt_gate {
 	u16 offset_lo;
 	u16 selector;
-	u8 ist;   /* 0: stay on the current stack */
+	u8 ist;	  /* 0: stay on the current stack */
 	u8 flags; /* P, DPL, type */
 	u16 offset_mid;
 	u32 offset_hi;
@@ -108,7 +108,8 @@ static void x86_trap_link_frameless(struct trap_frame *tf)
 	const u8 *call;
 	s32 rel;
 
-	/* Every kernel stack is in the image's .bss; a trap from a wild %rsp must not fault here. */
+	/* Every kernel stack is in the image's .bss; a trap from a wild %rsp must not fault here.
+	 */
 	if (tf->rsp < (unsigned long)__kernel_start || tf->rsp + 8 > (unsigned long)__kernel_end)
 		return;
 	ret = *(const unsigned long *)tf->rsp;

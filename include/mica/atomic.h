@@ -9,7 +9,10 @@ typedef struct {
 	int v;
 } atomic_t;
 
-#define ATOMIC_INIT(i) { (i) }
+#define ATOMIC_INIT(i) \
+	{              \
+		(i)    \
+	}
 
 static inline int atomic_read(const atomic_t *a)
 {

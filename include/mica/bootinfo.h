@@ -20,9 +20,9 @@ struct boot_info {
 	unsigned nreserved;
 	struct mem_region reserved[MAX_MEM_REGIONS]; /* RAM the kernel must not hand out:
 						      * firmware, the device tree itself */
-	unsigned ncpus;                          /* CPUs the firmware lists, boot CPU included */
-	unsigned long cpu_hwid[NR_CPUS];         /* firmware ids; [0] is the boot CPU */
-	phys_addr_t kernel_start, kernel_end;    /* the kernel image, [start, end) */
+	unsigned ncpus;			      /* CPUs the firmware lists, boot CPU included */
+	unsigned long cpu_hwid[NR_CPUS];      /* firmware ids; [0] is the boot CPU */
+	phys_addr_t kernel_start, kernel_end; /* the kernel image, [start, end) */
 };
 
 /* Adds a RAM region; regions past MAX_MEM_REGIONS are reported and dropped, never silently. */

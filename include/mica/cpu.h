@@ -14,9 +14,9 @@
  * firmware's id (hart id, MPIDR, APIC id) kept in hwid.
  */
 struct cpu {
-	unsigned id;           /* Mica's CPU number: cpus[id] is this struct */
+	unsigned id;	       /* Mica's CPU number: cpus[id] is this struct */
 	unsigned long hwid;    /* firmware id */
-	bool online;           /* set by the CPU itself at the end of its bring-up */
+	bool online;	       /* set by the CPU itself at the end of its bring-up */
 	unsigned id_seen;      /* the id this CPU read through arch_this_cpu() once up */
 	unsigned long ticks;   /* timer ticks taken on this CPU (written only by it) */
 	unsigned long irqs;    /* interrupts taken on this CPU (written only by it) */

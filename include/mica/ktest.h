@@ -34,50 +34,53 @@ struct ktest_suite {
 	unsigned flags;
 };
 
-#define KTEST_CASE(fn) { #fn, fn }
+#define KTEST_CASE(fn)  \
+	{               \
+#fn, fn \
+	}
 
-#define KTEST_SUITE(sname, sflags, ...)                                                    \
-	static const struct ktest_case __ktest_cases_##sname[] = { __VA_ARGS__ };          \
-	static const struct ktest_suite __ktest_suite_##sname = {                          \
-		#sname, __ktest_cases_##sname, ARRAY_SIZE(__ktest_cases_##sname), (sflags) \
-	};                                                                                 \
-	static const struct ktest_suite *__ktest_ptr_##sname __used                        \
-		__section(".ktest_suites") = &__ktest_suite_##sname
+#define KTEST_SUITE(sname, sflags, ...)                                                          \
+	static const struct ktest_case __ktest_cases_##sname[] = { __VA_ARGS__ };                \
+	static const struct ktest_suite __ktest_suite_##sname = {                                \
+		#sname, __ktest_cases_##sname, ARRAY_SIZE(__ktest_cases_##sname), (sflags)       \
+	};                                                                                       \
+	static const struct ktest_suite *__ktest_ptr_##sname __used __section(".ktest_suites") = \
+	    &__ktest_suite_##sname
 
 /* Records a failed expectation with its place and message. Returns ok. */
 bool ktest_check(struct ktest *t, bool ok, const char *file, int line, const char *fmt, ...)
-	__printf(5, 6);
+    __printf(5, 6);
 /* Prints a KTAP diagnostic line ("# ...") inside the running case. */
 void ktest_log(struct ktest *t, const char *fmt, ...) __printf(2, 3);
 
 #define KTEST_EXPECT(t, cond) ktest_check(t, !!(cond), __FILE__, __LINE__, "%s", #cond)
-#define KTEST_EXPECT_EQ(t, a, b)                                                          \
-	({                                                                                \
-		long long __a = (long long)(a), __b = (long long)(b);                     \
-		ktest_check(t, __a == __b, __FILE__, __LINE__, "%s == %s: %lld != %lld", #a, \
-			    #b, __a, __b);                                                \
+#define KTEST_EXPECT_EQ(t, a, b)                                                                 \
+	({                                                                                       \
+		long long __a = (long long)(a), __b = (long long)(b);                            \
+		ktest_check(t, __a == __b, __FILE__, __LINE__, "%s == %s: %lld != %lld", #a, #b, \
+			    __a, __b);                                                           \
 	})
-#define KTEST_EXPECT_STREQ(t, a, b)                                                         \
-	({                                                                                  \
-		const char *__a = (a), *__b = (b);                                          \
-		ktest_check(t, !strcmp(__a, __b), __FILE__, __LINE__, "%s == %s: \"%s\" != \"%s\"", \
-			    #a, #b, __a, __b);                                              \
+#define KTEST_EXPECT_STREQ(t, a, b)                                          \
+	({                                                                   \
+		const char *__a = (a), *__b = (b);                           \
+		ktest_check(t, !strcmp(__a, __b), __FILE__, __LINE__,        \
+			    "%s == %s: \"%s\" != \"%s\"", #a, #b, __a, __b); \
 	})
 /* The ASSERT forms end the case at once (they return from the test function). */
-#define KTEST_ASSERT(t, cond)                 \
-	do {                                  \
-		if (!KTEST_EXPECT(t, cond))   \
-			return;               \
-	} while (0)
-#define KTEST_ASSERT_EQ(t, a, b)                \
-	do {                                    \
-		if (!KTEST_EXPECT_EQ(t, a, b))  \
-			return;                 \
-	} while (0)
-#define KTEST_SKIP(t, reason)               \
+#define KTEST_ASSERT(t, cond)               \
 	do {                                \
+		if (!KTEST_EXPECT(t, cond)) \
+			return;             \
+	} while (0)
+#define KTEST_ASSERT_EQ(t, a, b)               \
+	do {                                   \
+		if (!KTEST_EXPECT_EQ(t, a, b)) \
+			return;                \
+	} while (0)
+#define KTEST_SKIP(t, reason)                \
+	do {                                 \
 		(t)->skip_reason = (reason); \
-		return;                     \
+		return;                      \
 	} while (0)
 
 /* Runs the suites `filter` names ("all" or a comma list). Returns the number of failed cases,

@@ -10,9 +10,9 @@
 #include <mica/types.h>
 
 /* Mica's exit statuses, as arch_exit() takes them (the ports map them onto QEMU). */
-#define EXIT_SUCCESS 0    /* all requested tests passed, or a clean power-off */
+#define EXIT_SUCCESS 0	   /* all requested tests passed, or a clean power-off */
 #define EXIT_TEST_FAILED 1 /* a ktest failed or the request was malformed */
-#define EXIT_PANIC 3       /* the kernel panicked */
+#define EXIT_PANIC 3	   /* the kernel panicked */
 
 struct trap_frame;
 
@@ -30,18 +30,18 @@ void __bug(const char *file, int line, const char *cond) __noreturn;
 void __warn(const char *file, int line, const char *cond);
 
 #define BUG() __bug(__FILE__, __LINE__, "BUG()")
-#define BUG_ON(cond)                                       \
-	do {                                               \
-		if (unlikely(cond))                        \
-			__bug(__FILE__, __LINE__, #cond);  \
+#define BUG_ON(cond)                                      \
+	do {                                              \
+		if (unlikely(cond))                       \
+			__bug(__FILE__, __LINE__, #cond); \
 	} while (0)
 /* Reports a broken invariant with a backtrace and carries on; evaluates to the condition. */
-#define WARN_ON(cond)                                                   \
-	({                                                              \
-		bool __w = !!(cond);                                    \
-		if (unlikely(__w))                                      \
-			__warn(__FILE__, __LINE__, #cond);              \
-		__w;                                                    \
+#define WARN_ON(cond)                                      \
+	({                                                 \
+		bool __w = !!(cond);                       \
+		if (unlikely(__w))                         \
+			__warn(__FILE__, __LINE__, #cond); \
+		__w;                                       \
 	})
 
 #endif

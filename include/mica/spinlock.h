@@ -15,7 +15,10 @@ typedef struct {
 	int cpu;   /* holder's CPU number, -1 when free (for panic and lock assertions) */
 } spinlock_t;
 
-#define SPINLOCK_INIT { 0, 0, -1 }
+#define SPINLOCK_INIT    \
+	{                \
+		0, 0, -1 \
+	}
 
 void spin_lock(spinlock_t *l);
 void spin_unlock(spinlock_t *l);

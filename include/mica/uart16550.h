@@ -8,7 +8,7 @@
 #include <mica/types.h>
 
 struct uart16550 {
-	u8 (*read)(unsigned reg);           /* reg: register index 0..7 */
+	u8 (*read)(unsigned reg); /* reg: register index 0..7 */
 	void (*write)(unsigned reg, u8 val);
 };
 

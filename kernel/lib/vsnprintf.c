@@ -158,7 +158,7 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		switch (*fmt) {
 		case 'd':
 		case 'i':
-			s = lng >= 2 ? va_arg(ap, long long)
+			s = lng >= 2   ? va_arg(ap, long long)
 			    : lng == 1 ? va_arg(ap, long)
 				       : va_arg(ap, int);
 			if (lng == -1)
@@ -175,7 +175,7 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		case 'o':
 		case 'u':
 			sp.base = *fmt == 'u' ? 10 : *fmt == 'o' ? 8 : 16;
-			u = lng >= 2 ? va_arg(ap, unsigned long long)
+			u = lng >= 2   ? va_arg(ap, unsigned long long)
 			    : lng == 1 ? va_arg(ap, unsigned long)
 				       : va_arg(ap, unsigned int);
 			if (lng == -1)

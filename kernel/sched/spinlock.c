@@ -18,8 +18,8 @@ bool spin_trylock(spinlock_t *l)
 	u32 next = owner;
 
 	/* Take a ticket only if it would be served at once. */
-	if (!__atomic_compare_exchange_n(&l->next, &next, owner + 1, false,
-					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+	if (!__atomic_compare_exchange_n(&l->next, &next, owner + 1, false, __ATOMIC_ACQUIRE,
+					 __ATOMIC_RELAXED))
 		return false;
 	l->cpu = smp_processor_id();
 	return true;

@@ -23,12 +23,13 @@ static void formats_integers(struct ktest *t)
 {
 	char b[64];
 
-	KTEST_EXPECT_STREQ(t, fmt(b, sizeof(b), "%d %i %u", -42, 7, 4000000000u), "-42 7 4000000000");
+	KTEST_EXPECT_STREQ(t, fmt(b, sizeof(b), "%d %i %u", -42, 7, 4000000000u),
+			   "-42 7 4000000000");
 	KTEST_EXPECT_STREQ(t, fmt(b, sizeof(b), "%x %X %#x %o", 0xbeef, 0xbeef, 255, 8),
 			   "beef BEEF 0xff 10");
-	KTEST_EXPECT_STREQ(t, fmt(b, sizeof(b), "%lld %llu", -9223372036854775807LL - 1,
-				  18446744073709551615ULL),
-			   "-9223372036854775808 18446744073709551615");
+	KTEST_EXPECT_STREQ(
+	    t, fmt(b, sizeof(b), "%lld %llu", -9223372036854775807LL - 1, 18446744073709551615ULL),
+	    "-9223372036854775808 18446744073709551615");
 	KTEST_EXPECT_STREQ(t, fmt(b, sizeof(b), "%ld %lx %zu", -1L, 0xabcUL, (size_t)12),
 			   "-1 abc 12");
 	KTEST_EXPECT_STREQ(t, fmt(b, sizeof(b), "%hhd %hu", 0x1ff, 0x12345), "-1 9029");

@@ -8,8 +8,8 @@
 #ifndef ASM_RISCV_ARCH_H
 #define ASM_RISCV_ARCH_H
 
-#include <asm/csr.h>
 #include <asm/asm-offsets.h>
+#include <asm/csr.h>
 
 #ifndef __ASSEMBLY__
 #include <mica/types.h>
@@ -28,16 +28,17 @@ struct riscv_frame_record {
  * TF_* in <asm/asm-offsets.h>; trap.c checks they agree with this layout.
  */
 struct trap_frame {
-	unsigned long x[32];   /* x[n] = register xn (x[0] = zero, not saved; x[2] = sp at the trap) */
+	/* x[n] = register xn (x[0] = zero, not saved; x[2] = sp at the trap) */
+	unsigned long x[32];
 	unsigned long sepc;    /* pc of the interrupted or faulting instruction */
 	unsigned long sstatus; /* SPP says which mode trapped, SPIE whether interrupts were on */
 	unsigned long scause;
-	unsigned long stval;   /* faulting address or instruction bits, if the cause has one */
+	unsigned long stval;	 /* faulting address or instruction bits, if the cause has one */
 	unsigned long unwind_fp; /* the fp that unwinds from sepc's function to its caller */
 	/* Frame records that link the handler's frames to the interrupted ones (trap.c) */
 	struct riscv_frame_record trap_record; /* { interrupted fp, sepc } */
 	struct riscv_frame_record leaf_record; /* { caller's fp, ra }, when sepc is in a leaf */
-	unsigned long pad;                     /* keeps the frame a multiple of 16 bytes */
+	unsigned long pad;		       /* keeps the frame a multiple of 16 bytes */
 };
 
 static inline unsigned long arch_irq_save(void)

@@ -6,7 +6,7 @@
 #define ASM_RISCV_ASM_OFFSETS_H
 
 /* struct trap_frame */
-#define TF_X(n) ((n) * 8)
+#define TF_X(n) ((n)*8)
 #define TF_SEPC 256
 #define TF_SSTATUS 264
 #define TF_SCAUSE 272

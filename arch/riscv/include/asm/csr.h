@@ -6,9 +6,9 @@
 #define ASM_RISCV_CSR_H
 
 /* sstatus (4.1.1) */
-#define SSTATUS_SIE (1UL << 1)  /* supervisor interrupts enabled */
+#define SSTATUS_SIE (1UL << 1)	/* supervisor interrupts enabled */
 #define SSTATUS_SPIE (1UL << 5) /* SIE before the trap; sret copies it back */
-#define SSTATUS_SPP (1UL << 8)  /* privilege before the trap: 1 = S, 0 = U */
+#define SSTATUS_SPP (1UL << 8)	/* privilege before the trap: 1 = S, 0 = U */
 
 /* sie / sip bits (4.1.3): the interrupt number is the bit index */
 #define IRQ_S_SOFT 1
@@ -42,28 +42,27 @@
 		__v;                                                                     \
 	})
 
-#define csr_write(csr, val)                                                               \
-	__asm__ __volatile__("csrw " __csr_name(csr) ", %0" ::"rK"((unsigned long)(val)) \
-			     : "memory")
+#define csr_write(csr, val) \
+	__asm__ __volatile__("csrw " __csr_name(csr) ", %0" ::"rK"((unsigned long)(val)) : "memory")
 
 /* Set / clear bits, returning the CSR's old value. */
-#define csr_read_set(csr, bits)                                                          \
-	({                                                                               \
-		unsigned long __v;                                                       \
-		__asm__ __volatile__("csrrs %0, " __csr_name(csr) ", %1"                 \
-				     : "=r"(__v)                                         \
-				     : "rK"((unsigned long)(bits))                       \
-				     : "memory");                                        \
-		__v;                                                                     \
+#define csr_read_set(csr, bits)                                          \
+	({                                                               \
+		unsigned long __v;                                       \
+		__asm__ __volatile__("csrrs %0, " __csr_name(csr) ", %1" \
+				     : "=r"(__v)                         \
+				     : "rK"((unsigned long)(bits))       \
+				     : "memory");                        \
+		__v;                                                     \
 	})
-#define csr_read_clear(csr, bits)                                                        \
-	({                                                                               \
-		unsigned long __v;                                                       \
-		__asm__ __volatile__("csrrc %0, " __csr_name(csr) ", %1"                 \
-				     : "=r"(__v)                                         \
-				     : "rK"((unsigned long)(bits))                       \
-				     : "memory");                                        \
-		__v;                                                                     \
+#define csr_read_clear(csr, bits)                                        \
+	({                                                               \
+		unsigned long __v;                                       \
+		__asm__ __volatile__("csrrc %0, " __csr_name(csr) ", %1" \
+				     : "=r"(__v)                         \
+				     : "rK"((unsigned long)(bits))       \
+				     : "memory");                        \
+		__v;                                                     \
 	})
 #define csr_set(csr, bits) ((void)csr_read_set(csr, bits))
 #define csr_clear(csr, bits) ((void)csr_read_clear(csr, bits))

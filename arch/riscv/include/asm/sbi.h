@@ -9,8 +9,8 @@
 
 /* Extension ids (SBI spec chapters 6, 7 and 9): ASCII of their names. */
 #define SBI_EXT_TIME 0x54494D45 /* "TIME" */
-#define SBI_EXT_IPI 0x735049    /* "sPI" */
-#define SBI_EXT_HSM 0x48534D    /* "HSM" */
+#define SBI_EXT_IPI 0x735049	/* "sPI" */
+#define SBI_EXT_HSM 0x48534D	/* "HSM" */
 
 #define SBI_TIME_SET_TIMER 0
 #define SBI_IPI_SEND_IPI 0

@@ -47,7 +47,7 @@ struct trap_frame {
 	unsigned long r15, r14, r13, r12, r11, r10, r9, r8;
 	unsigned long rbp, rdi, rsi, rdx, rcx, rbx, rax;
 	unsigned long vector;
-	unsigned long error_code; /* the CPU's, or 0 for vectors that push none */
+	unsigned long error_code;		/* the CPU's, or 0 for vectors that push none */
 	unsigned long rip, cs, rflags, rsp, ss; /* pushed by the CPU */
 };
 

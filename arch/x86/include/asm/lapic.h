@@ -7,9 +7,9 @@
 
 #include <mica/types.h>
 
-#define X86_NR_EXCEPTIONS 32    /* vectors 0-31 are reserved for exceptions (SDM 3A 6.2) */
-#define X86_TIMER_VECTOR 0x20   /* the LAPIC timer's tick */
-#define X86_IPI_VECTOR 0xf0     /* Mica's one IPI: smp_handle_ipi() */
+#define X86_NR_EXCEPTIONS 32	 /* vectors 0-31 are reserved for exceptions (SDM 3A 6.2) */
+#define X86_TIMER_VECTOR 0x20	 /* the LAPIC timer's tick */
+#define X86_IPI_VECTOR 0xf0	 /* Mica's one IPI: smp_handle_ipi() */
 #define X86_SPURIOUS_VECTOR 0xff /* SDM 3A 10.9: low 4 bits must be 1 on older CPUs */
 
 /* Finds the LAPIC (IA32_APIC_BASE) and masks the legacy 8259 PICs; once, on the boot CPU. */

@@ -20,7 +20,7 @@ struct hvm_start_info {
 	u32 nr_modules;
 	u64 modlist_paddr;
 	u64 cmdline_paddr; /* NUL-terminated, or 0 */
-	u64 rsdp_paddr;    /* ACPI RSDP, or 0 */
+	u64 rsdp_paddr;	   /* ACPI RSDP, or 0 */
 	u64 memmap_paddr;
 	u32 memmap_entries;
 	u32 reserved;

@@ -14,17 +14,17 @@
 #define X86_DS 0x18
 #define X86_GDT_SIZE (4 * 8) /* null + the three above */
 
-#define X86_CR0_PE (1 << 0)   /* protected mode */
-#define X86_CR0_EM (1 << 2)   /* x87 emulation: must be clear */
-#define X86_CR0_WP (1 << 16)  /* ring 0 honours read-only pages */
-#define X86_CR0_NW (1 << 29)  /* not write-through: set after INIT, clear for caching */
-#define X86_CR0_CD (1 << 30)  /* cache disable: set after INIT */
-#define X86_CR0_PG (1 << 31)  /* paging */
-#define X86_CR4_PAE (1 << 5)  /* 64-bit page-table entries, required by long mode */
+#define X86_CR0_PE (1 << 0)  /* protected mode */
+#define X86_CR0_EM (1 << 2)  /* x87 emulation: must be clear */
+#define X86_CR0_WP (1 << 16) /* ring 0 honours read-only pages */
+#define X86_CR0_NW (1 << 29) /* not write-through: set after INIT, clear for caching */
+#define X86_CR0_CD (1 << 30) /* cache disable: set after INIT */
+#define X86_CR0_PG (1 << 31) /* paging */
+#define X86_CR4_PAE (1 << 5) /* 64-bit page-table entries, required by long mode */
 
-#define X86_MSR_APIC_BASE 0x1b     /* SDM 3A 10.4.4: LAPIC base address, enable bit */
-#define X86_MSR_EFER 0xc0000080    /* SDM 3A 2.2.1 */
-#define X86_EFER_LME (1 << 8)      /* long mode enable */
+#define X86_MSR_APIC_BASE 0x1b	   /* SDM 3A 10.4.4: LAPIC base address, enable bit */
+#define X86_MSR_EFER 0xc0000080	   /* SDM 3A 2.2.1 */
+#define X86_EFER_LME (1 << 8)	   /* long mode enable */
 #define X86_MSR_GS_BASE 0xc0000101 /* base of %gs in 64-bit mode: Mica's per-CPU pointer */
 
 /* Page-table entry bits (SDM 3A 4.5, 4-level paging). */
@@ -72,12 +72,12 @@ static inline u64 x86_rdtsc(void)
 	return ((u64)hi << 32) | lo;
 }
 
-#define X86_READ_CR(n)                                                      \
-	static inline unsigned long x86_read_cr##n(void)                    \
-	{                                                                   \
-		unsigned long v;                                            \
-		__asm__ __volatile__("mov %%cr" #n ", %0" : "=r"(v));       \
-		return v;                                                   \
+#define X86_READ_CR(n)                                                \
+	static inline unsigned long x86_read_cr##n(void)              \
+	{                                                             \
+		unsigned long v;                                      \
+		__asm__ __volatile__("mov %%cr" #n ", %0" : "=r"(v)); \
+		return v;                                             \
 	}
 X86_READ_CR(0)
 X86_READ_CR(2)
