@@ -11,6 +11,8 @@
 #include <mica/ktest.h>
 #include <mica/panic.h>
 #include <mica/printk.h>
+#include <mica/rcu.h>
+#include <mica/sched.h>
 
 static void report_memory(const struct boot_info *bi)
 {
@@ -41,25 +43,36 @@ static void setup_cpus(const struct boot_info *bi)
 	for (unsigned i = 0; i < ncpus; i++) {
 		cpus[i].id = i;
 		cpus[i].hwid = bi->cpu_hwid[i];
-		cpus[i].task_name = i ? "idle" : "boot";
 	}
 }
 
-/* Runs the tests the command line asks for, then leaves QEMU with their verdict. */
-static void run_ktests(void)
+static char ktest_filter[128];
+
+/* The ktest thread, pinned to CPU 0: runs the tests, then leaves QEMU with their verdict. */
+static void run_ktests(void *unused)
 {
-	char filter[128];
-	int n = cmdline_get("ktest", filter, sizeof(filter));
+	int failed = ktest_main(ktest_filter);
+
+	arch_exit(failed == 0 ? EXIT_SUCCESS : EXIT_TEST_FAILED);
+}
+
+/* Starts the tests the command line asks for, if any. */
+static void start_ktests(void)
+{
+	int n = cmdline_get("ktest", ktest_filter, sizeof(ktest_filter));
+	struct task *t;
 
 	if (n == -ENOENT)
 		return;
 	if (n < 0) {
-		pr_err("ktest: the ktest= value is longer than %zu bytes", sizeof(filter) - 1);
+		pr_err("ktest: the ktest= value is longer than %zu bytes", sizeof(ktest_filter) - 1);
 		arch_exit(EXIT_TEST_FAILED);
 	}
-	this_cpu()->task_name = "ktest";
-	n = ktest_main(filter);
-	arch_exit(n == 0 ? EXIT_SUCCESS : EXIT_TEST_FAILED);
+	t = kthread_create(run_ktests, NULL, "ktest");
+	if (!t)
+		panic("start_kernel: no task for ktest");
+	kthread_bind(t, 0);
+	kthread_start(t);
 }
 
 void start_kernel(struct boot_info *bi)
@@ -73,13 +86,15 @@ void start_kernel(struct boot_info *bi)
 	pr_info("cmdline: %s", cmdline_raw());
 	report_memory(bi);
 	setup_cpus(bi);
+	sched_init();
+	rcu_init();
 
 	arch_cpu_init(c);
 	arch_timer_init();
 	arch_irq_enable();
 	smp_boot_secondaries();
 
-	run_ktests();
-	pr_info("no user space yet: cpu0 idles (quit QEMU with Ctrl-A X)");
-	cpu_idle_loop();
+	start_ktests();
+	pr_info("no user space yet: the boot task becomes cpu0's idle task (quit QEMU: Ctrl-A X)");
+	sched_idle_loop();
 }

@@ -4,6 +4,7 @@
 #include <mica/cpu.h>
 #include <mica/panic.h>
 #include <mica/printk.h>
+#include <mica/sched.h>
 
 #define BACKTRACE_MAX_FRAMES 32
 
@@ -77,8 +78,8 @@ static void panic_header(const char *fmt, va_list ap)
 
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	pr_emerg("Kernel panic - not syncing: %s", reason);
-	pr_emerg("CPU: %u (hwid 0x%lx)  task: %s  arch: %s", c->id, c->hwid,
-		 c->task_name ? c->task_name : "?", arch_name);
+	pr_emerg("CPU: %u (hwid 0x%lx)  task: %s  preempt_count: 0x%x  arch: %s", c->id, c->hwid,
+		 c->curr->name, c->curr->preempt_count, arch_name);
 }
 
 void panic(const char *fmt, ...)
@@ -89,6 +90,7 @@ void panic(const char *fmt, ...)
 	va_start(ap, fmt);
 	panic_header(fmt, ap);
 	va_end(ap);
+	lockdep_print_held_locks(this_cpu()->curr);
 	backtrace_print(0, (unsigned long)__builtin_frame_address(0));
 	panic_finish();
 }
@@ -102,6 +104,7 @@ void panic_trap(const struct trap_frame *tf, const char *fmt, ...)
 	panic_header(fmt, ap);
 	va_end(ap);
 	arch_dump_regs(tf);
+	lockdep_print_held_locks(this_cpu()->curr);
 	backtrace_print(arch_trap_pc(tf), arch_trap_fp(tf));
 	panic_finish();
 }

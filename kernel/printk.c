@@ -7,7 +7,8 @@
 
 int console_loglevel = LOG_INFO + 1;
 
-static spinlock_t console_lock = SPINLOCK_INIT;
+/* Raw: printk must work anywhere, even inside the scheduler and lockdep. */
+static DEFINE_SPINLOCK(console_lock);
 
 static void console_puts(const char *s)
 {
@@ -28,20 +29,20 @@ static bool console_lock_take(unsigned long *flags)
 	*flags = arch_irq_save();
 	if (spin_held_by_me(&console_lock))
 		return false;
-	spin_lock(&console_lock);
+	raw_spin_lock(&console_lock);
 	return true;
 }
 
 static void console_unlock(bool taken, unsigned long flags)
 {
 	if (taken)
-		spin_unlock(&console_lock);
+		raw_spin_unlock(&console_lock);
 	arch_irq_restore(flags);
 }
 
 void console_force_unlock(void)
 {
-	console_lock = (spinlock_t)SPINLOCK_INIT;
+	console_lock = (spinlock_t)SPINLOCK_INIT(console_lock);
 }
 
 /* Formats into line[], marking a cut line, and makes it end in exactly one newline. */

@@ -4,10 +4,11 @@
 #include <mica/cpu.h>
 #include <mica/panic.h>
 #include <mica/printk.h>
+#include <mica/sched.h>
+#include <mica/smp_call.h>
 #include <mica/time.h>
 
-struct cpu cpus[NR_CPUS];
-unsigned ncpus = 1;
+unsigned ncpus = 1; /* cpus[] itself is in kernel/sched/core.c, with the idle tasks */
 
 static char boot_stacks[NR_CPUS][BOOT_STACK_SIZE] __aligned(16);
 static atomic_t stop_requested = ATOMIC_INIT(0);
@@ -61,22 +62,33 @@ void smp_boot_secondaries(void)
 void secondary_start_kernel(struct cpu *c)
 {
 	BUG_ON(this_cpu() != c);
+	sched_init_secondary();
 	arch_cpu_init(c);
 	arch_timer_init();
 	pr_info("cpu%u online (hwid 0x%lx)", c->id, c->hwid);
 	cpu_mark_online(c);
-	cpu_idle_loop();
+	sched_idle_loop();
+}
+
+void smp_send_ipi(struct cpu *c, enum ipi_reason why)
+{
+	__atomic_fetch_or(&c->ipi_pending, 1UL << why, __ATOMIC_SEQ_CST);
+	arch_send_ipi(c);
 }
 
 void smp_handle_ipi(void)
 {
 	struct cpu *c = this_cpu();
+	unsigned long why = __atomic_exchange_n(&c->ipi_pending, 0, __ATOMIC_SEQ_CST);
 
 	WRITE_ONCE(c->ipis, c->ipis + 1);
 	if (atomic_read(&stop_requested)) {
 		atomic_inc(&cpus_stopped);
 		arch_halt();
 	}
+	if (why & (1UL << IPI_CALL))
+		smp_call_run_queue();
+	/* IPI_RESCHEDULE: need_resched is already set; irq_exit() acts on it. */
 }
 
 void smp_stop_others(void)
@@ -88,14 +100,7 @@ void smp_stop_others(void)
 	smp_mb();
 	for (unsigned i = 0; i < ncpus; i++)
 		if (&cpus[i] != this_cpu() && READ_ONCE(cpus[i].online))
-			arch_send_ipi(&cpus[i]);
+			smp_send_ipi(&cpus[i], IPI_STOP);
 	while ((unsigned)atomic_read(&cpus_stopped) < others && arch_clock_ns() < deadline)
 		arch_cpu_relax();
-}
-
-void cpu_idle_loop(void)
-{
-	this_cpu()->task_name = "idle";
-	for (;;)
-		arch_wait_for_interrupt();
 }

@@ -29,6 +29,12 @@ void arm_gic_init_cpu(struct cpu *c);
 void arm_gic_enable_ppi(unsigned intid);
 void arm_handle_irq(struct trap_frame *tf);
 
+/* switch.S: where a new task's first switch lands (entry in r4, arg in r5). */
+void arm_task_trampoline(void);
+
+/* task.c: the trampoline's panic when a task's entry function returns. */
+void arm_task_entry_returned(void (*entry)(void *)) __noreturn;
+
 /* timer.c: the virtual timer's interrupt. */
 void arm_timer_irq(void);
 

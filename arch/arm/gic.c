@@ -9,6 +9,7 @@
 #include <mica/arch.h>
 #include <mica/cpu.h>
 #include <mica/panic.h>
+#include <mica/preempt.h>
 
 #include "arm.h"
 
@@ -67,16 +68,12 @@ void arch_send_ipi(struct cpu *c)
 	gicd_write(GICD_SGIR, (u32)c->arch[ARM_CPU_GIC_MASK] << 16 | VIRT_IRQ_IPI);
 }
 
-/* From arm_irq_entry, IRQs masked: acknowledges one interrupt, handles it, ends it. */
-void arm_handle_irq(struct trap_frame *tf)
+/* Handles one acknowledged interrupt and ends it (EOIR), on this CPU's banked interface. */
+static void gic_handle_one(struct trap_frame *tf, u32 iar)
 {
 	struct cpu *c = this_cpu();
-	u32 iar = arm_readl(VIRT_GICC_BASE + GICC_IAR);
 	unsigned intid = iar & 0x3ff;
 
-	arm_trap_link_frames(tf);
-	if (intid == GIC_SPURIOUS) /* already taken back, e.g. by another CPU */
-		return;
 	WRITE_ONCE(c->irqs, c->irqs + 1);
 	switch (intid) {
 	case VIRT_IRQ_VTIMER:
@@ -91,4 +88,23 @@ void arm_handle_irq(struct trap_frame *tf)
 		panic_trap(tf, "unexpected interrupt %u", intid);
 	}
 	arm_writel(VIRT_GICC_BASE + GICC_EOIR, iar);
+}
+
+/*
+ * From arm_irq_entry, IRQs masked, on the interrupted task's SVC stack (the trap frame is there
+ * too): acknowledges one interrupt and handles it between irq_enter() and irq_exit(). irq_exit()
+ * may switch to another task, and this one may come back on another CPU, so the interrupt is
+ * ended before it (EOIR goes to the acknowledging CPU's interface, and an active interrupt would
+ * block its priority there), and nothing of this CPU is used after it.
+ */
+void arm_handle_irq(struct trap_frame *tf)
+{
+	u32 iar;
+
+	arm_trap_link_frames(tf);
+	irq_enter();
+	iar = arm_readl(VIRT_GICC_BASE + GICC_IAR);
+	if ((iar & 0x3ff) != GIC_SPURIOUS) /* spurious: already taken back, e.g. by another CPU */
+		gic_handle_one(tf, iar);
+	irq_exit();
 }

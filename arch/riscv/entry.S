@@ -4,11 +4,18 @@
  * returns with sret (priv spec 3.3.2: sret returns to sepc in the mode sstatus.SPP names, with
  * SIE = SPIE).
  *
- * Only S-mode traps exist so far, so the interrupted sp is a kernel stack and the frame goes
- * right below it. sscratch holds this CPU's struct cpu at all times (priv spec 4.1.6); the
- * first instruction swaps it into tp, so the CPU is known even if the interrupted tp was not
- * ours. When user mode arrives (sstatus.SPP = 0), this is where sp switches to the kernel
- * stack, found through tp.
+ * Only S-mode traps exist so far, so the interrupted sp is a kernel stack (the interrupted
+ * task's) and the frame goes right below it. sscratch holds this CPU's struct cpu at all times
+ * (priv spec 4.1.6); the first instruction swaps it into tp, so the CPU is known even if the
+ * interrupted tp was not ours. When user mode arrives (sstatus.SPP = 0), this is where sp
+ * switches to the kernel stack, found through tp.
+ *
+ * The C handler may not return on the CPU it was called on: an interrupt ends in irq_exit(),
+ * which may switch to another task and resume this one later on another CPU. So the exit
+ * reloads everything of the interrupted context from the frame (sepc and sstatus included,
+ * which other traps have overwritten meanwhile) and nothing of the CPU: tp and sscratch keep
+ * whichever CPU we are on now. The tp in the frame is the one of the CPU that took the trap;
+ * it is restored only on a return to user mode, where tp is the user's own register.
  */
 #include <asm/arch.h>
 
@@ -51,25 +58,33 @@ riscv_trap_entry:
 	sd	t0, TF_SCAUSE(sp)
 	csrr	t0, stval
 	sd	t0, TF_STVAL(sp)
-	/* For gdb: where the interrupted registers are now (its sp is the CFA, sp + TF_SIZE). */
+	/* For gdb: where the interrupted registers are now (its sp is the CFA, sp + TF_SIZE).
+	 * Not tp: the interrupted kernel code resumes with whatever CPU's tp it returns on. */
 	.cfi_offset DWARF_SEPC, TF_SEPC - TF_SIZE
-	.irp n, 1, 3, 4, X5_TO_X31
+	.irp n, 1, 3, X5_TO_X31
 	.cfi_offset \n, TF_X(\n) - TF_SIZE
 	.endr
+	.cfi_same_value tp
 
 	/* Mica's unwinder walks from the handler through tf->trap_record (filled by trap.c). */
 	addi	fp, sp, TF_TRAP_RECORD_END
 	mv	a0, sp
 	call	riscv_trap_handle
 
-	/* Back to the interrupted code; the handler may have changed sepc (a skipped insn). */
+	/*
+	 * Back to the interrupted code, perhaps on another CPU than the one that took the trap
+	 * (see the top); the handler may have changed sepc (a skipped insn). tp: kept for a
+	 * return to S-mode, the frame's for a return to U-mode (sscratch already holds this CPU).
+	 */
 	ld	t0, TF_SEPC(sp)
 	csrw	sepc, t0
 	ld	t0, TF_SSTATUS(sp)
 	csrw	sstatus, t0
-	ld	x1, TF_X(1)(sp)
-	ld	x3, TF_X(3)(sp)
+	andi	t0, t0, SSTATUS_SPP
+	bnez	t0, 1f
 	ld	x4, TF_X(4)(sp)
+1:	ld	x1, TF_X(1)(sp)
+	ld	x3, TF_X(3)(sp)
 	.irp n, X5_TO_X31
 	ld	x\n, TF_X(\n)(sp)
 	.endr

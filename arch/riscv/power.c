@@ -15,13 +15,23 @@
 const char arch_name[] = "riscv";
 
 /*
- * wfi (privileged spec v1.12 3.3.3) wakes on any interrupt pending and enabled in sie, even
- * with sstatus.SIE clear; enabling SIE afterwards then takes it. Waiting first and enabling
- * second means an interrupt already pending is not lost in the gap between the two.
+ * Entered with sstatus.SIE clear. wfi (privileged spec v1.12 3.3.3) wakes on any interrupt
+ * pending in sip and enabled in sie, even with sstatus.SIE clear, and does not sleep at all if
+ * one is pending already; enabling SIE afterwards takes it. So an interrupt that became
+ * pending before the call (a wake-up IPI sent after the idle loop looked for work) is taken,
+ * not lost. 3.3.3 also lets wfi return for no reason, hence the loop on sip & sie: we return
+ * only once an interrupt was taken. Nothing else clears a pending bit of this hart behind our
+ * back (SSIP and the timer are cleared only by this hart's handlers).
+ *
+ * A caller with interrupts on (the contract before the scheduler) gets the same: the wait
+ * for the next interrupt. Masking first keeps the loop's test and the wfi from racing with
+ * the handler, which would clear the bit and leave us asleep past the interrupt.
  */
 void arch_wait_for_interrupt(void)
 {
-	__asm__ __volatile__("wfi" ::: "memory");
+	arch_irq_disable();
+	while (!(csr_read(sip) & csr_read(sie)))
+		__asm__ __volatile__("wfi" ::: "memory");
 	arch_irq_enable();
 }
 

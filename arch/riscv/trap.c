@@ -8,6 +8,7 @@
 #include <mica/cpu.h>
 #include <mica/errno.h>
 #include <mica/panic.h>
+#include <mica/preempt.h>
 #include <mica/printk.h>
 #include <mica/sections.h>
 
@@ -74,20 +75,36 @@ static void trap_link_frames(struct trap_frame *tf)
 	tf->trap_record.ra = tf->sepc;
 }
 
+/*
+ * Runs one interrupt between irq_enter() and irq_exit(), with interrupts masked throughout
+ * (sstatus.SIE was cleared by the trap and nothing here sets it), on the interrupted task's
+ * stack. irq_exit() is the last call: it may switch tasks, and this function then returns on
+ * whichever CPU the task is resumed on, so nothing per-CPU may be used after it.
+ */
 static void handle_interrupt(struct trap_frame *tf, unsigned long irq)
 {
 	struct cpu *c = this_cpu();
 
+	/* Kernel code never changes tp: a stale one here means a trap exit restored it. */
+	if ((tf->sstatus & SSTATUS_SPP) && tf->x[4] != (unsigned long)c)
+		panic_trap(tf, "trap: interrupted tp 0x%lx is not this cpu%u's %p", tf->x[4], c->id,
+			   (void *)c);
+	if (irq != IRQ_S_TIMER && irq != IRQ_S_SOFT)
+		panic_trap(tf, "trap: unexpected interrupt %lu (scause 0x%lx)", irq, tf->scause);
+
 	WRITE_ONCE(c->irqs, c->irqs + 1);
+	irq_enter();
 	if (irq == IRQ_S_TIMER)
 		riscv_timer_interrupt();
-	else if (irq == IRQ_S_SOFT)
-		riscv_ipi_interrupt();
 	else
-		panic_trap(tf, "trap: unexpected interrupt %lu (scause 0x%lx)", irq, tf->scause);
+		riscv_ipi_interrupt();
+	irq_exit();
 }
 
-/* Called by entry.S with the saved frame; returning resumes the interrupted code at tf->sepc. */
+/*
+ * Called by entry.S with the saved frame; returning resumes the interrupted code at tf->sepc.
+ * After an interrupt that may be on another CPU (see handle_interrupt()).
+ */
 void riscv_trap_handle(struct trap_frame *tf)
 {
 	unsigned long code = tf->scause & ~CAUSE_INTERRUPT;

@@ -8,9 +8,9 @@ ARCH_CFLAGS := -m64 -march=x86-64 -mno-red-zone -mgeneral-regs-only -mcmodel=sma
 	-fno-pic -fno-pie -fno-asynchronous-unwind-tables
 # -z noexecstack: the .S files carry no .note.GNU-stack, and a kernel has no such notion anyway.
 ARCH_LDFLAGS := -no-pie -Wl,--build-id=none -z max-page-size=4096 -z noexecstack
-ARCH_SRCS := arch/x86/head.S arch/x86/trampoline.S arch/x86/entry.S \
+ARCH_SRCS := arch/x86/head.S arch/x86/trampoline.S arch/x86/entry.S arch/x86/switch.S \
 	arch/x86/boot.c arch/x86/acpi.c arch/x86/console.c arch/x86/cpu.c arch/x86/trap.c \
-	arch/x86/lapic.c arch/x86/timer.c arch/x86/smp.c
+	arch/x86/lapic.c arch/x86/timer.c arch/x86/smp.c arch/x86/task.c
 ARCH_LIBS :=
 ARCH_POSTLINK :=
 

@@ -23,8 +23,11 @@ void arch_cpu_init(struct cpu *c)
 	x86_lapic_init_cpu();
 }
 
-/* sti delays interrupts by one instruction (SDM Vol. 2B, STI), so none can be taken between it
- * and hlt: an interrupt that is already pending wakes the hlt instead of being missed. */
+/* Called with interrupts masked, after the caller checked for work. sti delays interrupts by one
+ * instruction (SDM Vol. 2B, STI), so none can be taken between it and hlt: an interrupt that
+ * became pending while masked is taken right at the hlt and ends it, instead of being handled
+ * before the hlt and leaving it to wait for the next one. The interrupt is handled (and may
+ * switch tasks, irq_exit) before this returns, with interrupts enabled. */
 void arch_wait_for_interrupt(void)
 {
 	__asm__ __volatile__("sti; hlt" : : : "memory");

@@ -135,5 +135,5 @@ void x86_timer_interrupt(void)
 {
 	x86_lapic_timer_oneshot(lapic_counts_per_tick, X86_TIMER_VECTOR);
 	tick_handle();
-	x86_lapic_eoi();
+	x86_lapic_eoi(); /* before irq_exit() (trap.c), which may switch tasks */
 }

@@ -1,5 +1,6 @@
 /*
- * The IDT and the C side of every trap: exceptions panic, the LAPIC timer ticks, Mica's IPI is
+ * The IDT and the C side of every trap: exceptions panic; interrupts run between irq_enter() and
+ * irq_exit() (where the interrupted task may be preempted): the LAPIC timer ticks, Mica's IPI is
  * passed to smp_handle_ipi(), anything else is a bug and panics too. Entry stubs: entry.S.
  */
 #include <asm/boot.h>
@@ -9,6 +10,7 @@
 #include <mica/cpu.h>
 #include <mica/kallsyms.h>
 #include <mica/panic.h>
+#include <mica/preempt.h>
 #include <mica/printk.h>
 #include <mica/string.h>
 
@@ -138,18 +140,20 @@ static void __noreturn x86_exception(struct trap_frame *tf)
 		   tf->error_code, tf->rip);
 }
 
-/* Called by x86_trap_common (entry.S) with interrupts masked. */
-void x86_trap(struct trap_frame *tf)
+/*
+ * One interrupt (vector 32 or above), inside irq_enter()/irq_exit(). Every path that needs an
+ * EOI sends it before returning here: irq_exit() may switch this CPU to another task, which may
+ * enable interrupts long before this one resumes, and an unacknowledged vector would keep every
+ * interrupt of equal or lower priority blocked on this CPU meanwhile (SDM 3A 10.8.3.1).
+ */
+static void x86_interrupt(struct trap_frame *tf)
 {
 	struct cpu *c = this_cpu();
 
-	x86_trap_link_frameless(tf);
-	if (tf->vector < X86_NR_EXCEPTIONS)
-		x86_exception(tf);
 	WRITE_ONCE(c->irqs, c->irqs + 1);
 	switch (tf->vector) {
 	case X86_TIMER_VECTOR:
-		x86_timer_interrupt();
+		x86_timer_interrupt(); /* EOI included */
 		break;
 	case X86_IPI_VECTOR:
 		/* EOI first: smp_handle_ipi() may halt this CPU for good. */
@@ -162,6 +166,25 @@ void x86_trap(struct trap_frame *tf)
 	default:
 		panic_trap(tf, "unexpected interrupt, vector %lu", tf->vector);
 	}
+}
+
+/*
+ * Called by x86_trap_common (entry.S) with interrupts masked (interrupt gates), on the
+ * interrupted task's own stack: no gate uses the IST, so the trap frame belongs to the task.
+ * Exceptions panic. Interrupts end in irq_exit(), which may preempt the interrupted task: then
+ * this call returns only when the task is switched back in, possibly on another CPU. Nothing
+ * after irq_exit() may use what was learnt of the CPU before it, and the return path in entry.S
+ * restores only the task's registers from the frame (the per-CPU pointer is the GS base MSR,
+ * which the frame does not hold).
+ */
+void x86_trap(struct trap_frame *tf)
+{
+	x86_trap_link_frameless(tf);
+	if (tf->vector < X86_NR_EXCEPTIONS)
+		x86_exception(tf);
+	irq_enter();
+	x86_interrupt(tf);
+	irq_exit(); /* last: see above */
 }
 
 void arch_dump_regs(const struct trap_frame *tf)

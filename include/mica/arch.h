@@ -23,6 +23,7 @@ struct boot_info;
  * Inline hooks the port's <asm/arch.h> must define:
  *
  *   unsigned long arch_irq_save(void)      mask interrupts on this CPU, return the old state
+ *   bool arch_irqs_disabled_flags(unsigned long)  true if that old state had them masked
  *   void arch_irq_restore(unsigned long)   put back a state returned by arch_irq_save()
  *   void arch_irq_enable(void)             unmask interrupts on this CPU
  *   void arch_irq_disable(void)            mask interrupts on this CPU
@@ -33,6 +34,10 @@ struct boot_info;
  *   void arch_set_this_cpu(struct cpu *)   set that register (called once per CPU, early)
  *   unsigned long arch_trap_pc(const struct trap_frame *)   the interrupted pc
  *   unsigned long arch_trap_fp(const struct trap_frame *)   the interrupted frame pointer
+ *
+ * and the type `struct arch_context`: what a task that is not running keeps of its CPU state
+ * (the callee-saved registers, the stack pointer and where to resume), saved and loaded only by
+ * arch_switch_to().
  */
 #include <asm/arch.h>
 
@@ -63,10 +68,38 @@ int arch_cpu_start(struct cpu *c);
  * smp_handle_ipi(). Safe with interrupts off, from any CPU. */
 void arch_send_ipi(struct cpu *c);
 
+/* ---- tasks ---- */
+
+/*
+ * Saves the caller's callee-saved registers, stack pointer and return address in *prev and
+ * resumes the context in *next, returning from *its* call to arch_switch_to() (or, the first
+ * time, entering as arch_context_init() arranged). Called with interrupts disabled; they stay
+ * disabled across the switch. Nothing else of the CPU state is switched: the per-CPU pointer
+ * (arch_this_cpu) belongs to the CPU, not the task.
+ */
+void arch_switch_to(struct arch_context *prev, struct arch_context *next);
+
+/*
+ * Prepares *ctx so that the first arch_switch_to() into it calls entry(arg) on the stack whose
+ * top is stack_top (16-byte aligned), with interrupts still disabled and the frame chain ended
+ * there (frame pointer 0; gdb's bt stops too). entry never returns.
+ */
+void arch_context_init(struct arch_context *ctx, unsigned long stack_top, void (*entry)(void *),
+		       void *arg);
+
+/*
+ * Interrupts (not exceptions): the port's handler brackets its work with irq_enter() and
+ * irq_exit() (<mica/preempt.h>), and calls irq_exit() last, with interrupts still disabled,
+ * on the interrupted task's own kernel stack. irq_exit() may switch to another task (this is
+ * kernel preemption) and come back later on ANOTHER CPU: after it, the trap exit must not
+ * restore any per-CPU register from the trap frame (riscv: tp).
+ */
+
 /* ---- idle, halt, exit ---- */
 
-/* Enables interrupts and waits (wfi/hlt) until one arrives; returns with interrupts enabled.
- * Never returns before an interrupt was pending: a caller may loop on it without spinning. */
+/* Called with interrupts disabled: atomically enables them and waits (wfi/hlt) until one
+ * arrives; returns after it was taken, with interrupts enabled. An interrupt that became
+ * pending before the call is not lost (the idle loop checks for work, then calls this). */
 void arch_wait_for_interrupt(void);
 
 /* Masks interrupts and stops this CPU for good (used when another CPU panics). */

@@ -35,8 +35,16 @@
 #define TF_CPSR (TF_SP + 12)
 #define TF_SIZE (TF_SP + 16)
 
+/* struct arch_context, as arch_switch_to() (switch.S) saves it: r4-r11 by one stm/ldm, then
+ * sp and lr (byte offsets; task.c checks them). */
+#define CTX_R4 0
+#define CTX_FP (CTX_R4 + 7 * 4)
+#define CTX_SP (CTX_R4 + 8 * 4)
+#define CTX_LR (CTX_R4 + 9 * 4)
+#define CTX_SIZE (CTX_R4 + 10 * 4)
+
 /* offsetof(struct cpu, boot_stack_top), for the secondary entry stub (smp.c checks it). */
-#define CPU_BOOT_STACK_TOP 32
+#define CPU_BOOT_STACK_TOP 28
 /* Port-private words in struct cpu's arch[]. */
 #define ARM_CPU_GIC_MASK 0 /* this CPU's bit in the GIC's SGI target lists */
 
@@ -56,6 +64,25 @@ struct trap_frame {
 	unsigned long sp, lr;	    /* SVC mode's, as interrupted */
 	unsigned long pc, cpsr;	    /* where and in what state to resume */
 };
+
+/*
+ * A task that is not running: the registers AAPCS makes callee-saved (r4-r11; r11 is the frame
+ * pointer), its SVC-mode sp, and lr = where arch_switch_to() returns to. Nothing else: the
+ * caller of arch_switch_to() assumes r0-r3, r12 and the flags clobbered, the kernel uses no
+ * VFP/NEON register (soft float), and CPSR keeps SVC mode with IRQs masked across a switch.
+ */
+struct arch_context {
+	unsigned long r4, r5, r6, r7, r8, r9, r10;
+	unsigned long fp; /* r11 */
+	unsigned long sp;
+	unsigned long lr;
+};
+
+/* True if flags (from arch_irq_save) say interrupts were masked. */
+static inline bool arch_irqs_disabled_flags(unsigned long flags)
+{
+	return flags & PSR_I_BIT;
+}
 
 static inline unsigned long arch_irq_save(void)
 {

@@ -41,6 +41,25 @@ struct trap_frame {
 	unsigned long pad;		       /* keeps the frame a multiple of 16 bytes */
 };
 
+/*
+ * What a task that is not running keeps of its CPU state: the registers the psABI makes
+ * callee-saved (s0-s11, sp) and ra, where arch_switch_to() returns when the task next runs.
+ * Caller-saved registers need no slot: arch_switch_to() is a call, so the compiler already
+ * assumes they are lost. No FPU state (no F/D, see arch.mk), and no tp: tp is the CPU's
+ * (this CPU's struct cpu), not the task's. Offsets are CTX_* in <asm/asm-offsets.h> (switch.S).
+ */
+struct arch_context {
+	unsigned long ra; /* resume address: arch_switch_to()'s caller, or the trampoline */
+	unsigned long sp;
+	unsigned long s[12]; /* s0 (the frame pointer) .. s11 */
+};
+
+/* True if flags (from arch_irq_save) say interrupts were masked. */
+static inline bool arch_irqs_disabled_flags(unsigned long flags)
+{
+	return !(flags & SSTATUS_SIE);
+}
+
 static inline unsigned long arch_irq_save(void)
 {
 	return csr_read_clear(sstatus, SSTATUS_SIE) & SSTATUS_SIE;

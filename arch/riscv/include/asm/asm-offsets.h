@@ -1,6 +1,6 @@
 /*
  * Structure offsets the assembly needs, written by hand (the build has no asm-offsets step).
- * trap.c and smp.c check each one against the C layout at compile time.
+ * trap.c, task.c and smp.c check each one against the C layout at compile time.
  */
 #ifndef ASM_RISCV_ASM_OFFSETS_H
 #define ASM_RISCV_ASM_OFFSETS_H
@@ -14,10 +14,16 @@
 #define TF_TRAP_RECORD_END 312 /* end of trap_record: the handler's frame pointer */
 #define TF_SIZE 336
 
+/* struct arch_context */
+#define CTX_RA 0
+#define CTX_SP 8
+#define CTX_S(n) (16 + (n)*8)
+#define CTX_SIZE 112
+
 /* struct cpu, and the size of one element of cpus[] */
 #define CPU_HWID 8
-#define CPU_BOOT_STACK_TOP 56
-#define CPU_SIZE 128
+#define CPU_BOOT_STACK_TOP 48
+#define CPU_SIZE 168
 
 /* BOOT_STACK_SIZE of <mica/cpu.h>, for the boot hart's stack in head.S */
 #define RISCV_BOOT_STACK_SIZE (16 * 1024)

@@ -15,6 +15,9 @@ void riscv_trap_entry(void);
 int riscv_sstc_probe(void);
 extern const char riscv_sstc_probe_insn[];
 
+/* switch.S: where a context made by arch_context_init() starts (entry in s1, arg in s2). */
+void riscv_task_trampoline(void);
+
 /* Linker script: the image, and the end of its code. */
 
 /* console.c: waits until the UART has sent every byte it holds. */

@@ -24,7 +24,18 @@
 #define X86_TF_SIZE (26 * 8)
 
 /* Byte offset of struct cpu's arch[0] (checked in cpu.c): struct cpu is not complete here. */
-#define X86_CPU_SELF_OFFSET 64
+#define X86_CPU_SELF_OFFSET 56
+
+/* Offsets into struct arch_context for switch.S (checked against the struct in task.c). */
+#define X86_CTX_RBX (0 * 8)
+#define X86_CTX_RBP (1 * 8)
+#define X86_CTX_R12 (2 * 8)
+#define X86_CTX_R13 (3 * 8)
+#define X86_CTX_R14 (4 * 8)
+#define X86_CTX_R15 (5 * 8)
+#define X86_CTX_RSP (6 * 8)
+#define X86_CTX_RIP (7 * 8)
+#define X86_CTX_SIZE (8 * 8)
 
 #ifndef __ASSEMBLY__
 #include <mica/types.h>
@@ -50,6 +61,25 @@ struct trap_frame {
 	unsigned long error_code;		/* the CPU's, or 0 for vectors that push none */
 	unsigned long rip, cs, rflags, rsp, ss; /* pushed by the CPU */
 };
+
+/*
+ * A task that is not running: what arch_switch_to() (switch.S) saved of it. Only the registers a
+ * called function must preserve (SysV x86-64 psABI 3.2.1: rbx, rbp, r12-r15, and rsp), since the
+ * switch is an ordinary call for the compiler; every other register is dead across it. No
+ * RFLAGS: interrupts are off on both sides of every switch, and DF is clear at every call by the
+ * ABI. No x87/SSE state: the kernel is built -mgeneral-regs-only.
+ */
+struct arch_context {
+	unsigned long rbx, rbp, r12, r13, r14, r15;
+	unsigned long rsp; /* as after arch_switch_to() returns: just above the return address */
+	unsigned long rip; /* where it returns to (the first time: x86_task_trampoline) */
+};
+
+/* True if flags (from arch_irq_save) say interrupts were masked (RFLAGS.IF, bit 9). */
+static inline bool arch_irqs_disabled_flags(unsigned long flags)
+{
+	return !(flags & X86_RFLAGS_IF);
+}
 
 static inline unsigned long arch_irq_save(void)
 {
