@@ -1,6 +1,7 @@
 /* Periodic tick bookkeeping. The port programs the timer; this counts. */
 #include <mica/arch.h>
 #include <mica/cpu.h>
+#include <mica/sched.h>
 #include <mica/time.h>
 
 volatile unsigned long jiffies;
@@ -12,6 +13,7 @@ void tick_handle(void)
 	WRITE_ONCE(c->ticks, c->ticks + 1);
 	if (c->id == 0)
 		jiffies++;
+	sched_tick();
 }
 
 void ndelay_spin(u64 ns)
