@@ -49,10 +49,15 @@ void rcu_tick(bool preemptible_context);
 void rcu_process_callbacks(void);
 
 /* Stall reporting: after this long without an end to a grace period, the CPUs that block it
- * report themselves (boot parameter rcu_stall_ms=; default 10000). */
+ * report themselves; one that takes no tick (interrupts masked) is reported by another CPU
+ * after twice this long. Boot parameter rcu_stall_ms=; default 10000; 0 turns reports off. */
 extern unsigned long rcu_stall_timeout_ms;
 extern unsigned long rcu_stall_reports;
+/* Stall reports about CPU `cpu` since boot (made by itself or by another CPU). */
+unsigned long rcu_cpu_stall_reports(unsigned cpu);
 /* Grace periods completed since boot. */
 unsigned long rcu_gp_completed(void);
+/* Callbacks invoked on CPU `cpu` since boot. */
+unsigned long rcu_callbacks_invoked(unsigned cpu);
 
 #endif
