@@ -4,7 +4,8 @@
  *
  * Locking: each CPU's run queue has a raw spinlock, always taken with interrupts masked. A
  * task's cpu, on_rq and run_node change only under the lock of the queue of t->cpu (both
- * queues' locks, lower CPU first, to move it). schedule() holds its queue's lock across the
+ * queues' locks to move it: the puller's own, then a trylock of the other, so no order
+ * between CPUs can deadlock). schedule() holds its queue's lock across the
  * switch; the task switched to releases it in finish_task_switch(). So a task another CPU sees
  * queued has left every stack but its own.
  */
@@ -26,6 +27,7 @@ struct rq {
 	struct list_head rt[RT_PRIO_MAX + 1];      /* queued RT tasks by priority, FIFO each */
 	struct list_head normal;                    /* queued SCHED_NORMAL tasks, FIFO */
 	unsigned nr_queued;                         /* tasks in the lists */
+	unsigned nr_pullable;                       /* of those: SCHED_NORMAL and unpinned */
 	unsigned long nr_switches;
 };
 
@@ -50,6 +52,12 @@ static bool is_idle(const struct task *t)
 
 /* ---- queue operations (rq lock held) ---- */
 
+/* May an idle CPU take t from this queue? */
+static bool pullable(const struct task *t)
+{
+	return t->policy == SCHED_NORMAL && t->pinned_cpu < 0;
+}
+
 static void enqueue(struct rq *rq, struct task *t)
 {
 	if (t->policy == SCHED_RT) {
@@ -59,6 +67,7 @@ static void enqueue(struct rq *rq, struct task *t)
 		list_add_tail(&t->run_node, &rq->normal);
 	}
 	rq->nr_queued++;
+	rq->nr_pullable += pullable(t);
 }
 
 static void dequeue(struct rq *rq, struct task *t)
@@ -67,6 +76,7 @@ static void dequeue(struct rq *rq, struct task *t)
 	if (t->policy == SCHED_RT && list_empty(&rq->rt[t->rt_prio]))
 		rq->rt_bitmap &= ~(1ULL << t->rt_prio);
 	rq->nr_queued--;
+	rq->nr_pullable -= pullable(t);
 }
 
 /* The task that should run next: highest RT priority, else the oldest normal task. */
@@ -104,19 +114,6 @@ static struct rq *lock_task_rq(struct task *t)
 			return rq;
 		raw_spin_unlock(&rq->lock);
 	}
-}
-
-/* Locks two run queues, lower CPU first (the only order: no AB-BA between CPUs). */
-static void double_rq_lock(int a, int b)
-{
-	raw_spin_lock(&cpu_rq(MIN(a, b))->lock);
-	raw_spin_lock(&cpu_rq(MAX(a, b))->lock);
-}
-
-static void double_rq_unlock(int a, int b)
-{
-	raw_spin_unlock(&cpu_rq(MAX(a, b))->lock);
-	raw_spin_unlock(&cpu_rq(MIN(a, b))->lock);
 }
 
 void resched_cpu(struct cpu *c)
@@ -162,12 +159,13 @@ static void finish_task_switch(void)
 	struct cpu *c = this_cpu();
 	struct task *prev = c->switch_prev;
 	struct rq *rq = cpu_rq(c->id);
-	int to;
+	/* Read prev before letting go of it: once on_cpu is false, a dead prev may be joined,
+	 * freed and reused by kthread_create (whose memset makes migrate_to 0). */
+	int to = prev->state == TASK_DEAD ? -1 : prev->migrate_to;
 
 	__atomic_store_n(&prev->on_cpu, false, __ATOMIC_RELEASE);
 	raw_spin_unlock(&rq->lock);
-	to = prev->migrate_to;
-	if (to >= 0 && prev->state != TASK_DEAD) {
+	if (to >= 0) {
 		/* prev left its stack just now: safe to queue it elsewhere. */
 		struct rq *dst = cpu_rq(to);
 
@@ -358,15 +356,20 @@ void sched_pin_current(int cpu)
 
 /* ---- idle CPUs pull work ---- */
 
-/* Moves one queued, unpinned task from the busiest other CPU here. Interrupts masked. */
+/*
+ * Moves one queued, unpinned task from the CPU with the most of them to this one. Interrupts
+ * masked. The other queue is only try-locked: idle CPUs retry at every tick, and queueing
+ * behind a busy CPU's lock (with 8 emulated CPUs on 2 host cores, a convoy) would starve it.
+ */
 static bool pull_task(void)
 {
 	int me = smp_processor_id(), from = -1;
 	unsigned most = 0;
+	struct rq *src, *dst = cpu_rq(me);
 	struct task *t, *found = NULL;
 
 	for (unsigned i = 0; i < ncpus; i++) {
-		unsigned n = READ_ONCE(cpu_rq(i)->nr_queued);
+		unsigned n = READ_ONCE(cpu_rq(i)->nr_pullable);
 
 		if ((int)i != me && n > most) {
 			most = n;
@@ -375,18 +378,24 @@ static bool pull_task(void)
 	}
 	if (from < 0)
 		return false;
-	double_rq_lock(me, from);
-	list_for_each_entry(t, &cpu_rq(from)->normal, run_node)
-		if (t->pinned_cpu < 0 && !t->on_cpu) {
+	src = cpu_rq(from);
+	raw_spin_lock(&dst->lock);
+	if (!raw_spin_trylock(&src->lock)) {
+		raw_spin_unlock(&dst->lock);
+		return false;
+	}
+	list_for_each_entry(t, &src->normal, run_node)
+		if (pullable(t) && !t->on_cpu) {
 			found = t;
 			break;
 		}
 	if (found) {
-		dequeue(cpu_rq(from), found);
+		dequeue(src, found);
 		WRITE_ONCE(found->cpu, me);
-		enqueue(cpu_rq(me), found);
+		enqueue(dst, found);
 	}
-	double_rq_unlock(me, from);
+	raw_spin_unlock(&src->lock);
+	raw_spin_unlock(&dst->lock);
 	return found != NULL;
 }
 

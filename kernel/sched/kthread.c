@@ -114,7 +114,10 @@ void kthread_exit(int code)
 	if (t->preempt_count)
 		panic("kthread_exit: %s exits with preempt_count 0x%x", t->name, t->preempt_count);
 	t->exit_code = code;
-	/* The joiner frees us only once we are off the CPU (kthread_join waits for on_cpu). */
+	/* The joiner frees us only once we are off the CPU (kthread_join waits for on_cpu), so
+	 * we must not be preempted after complete(): preempted, we would be off the CPU but
+	 * still queued, and freed and reused while queued. Masked, the next switch is the last. */
+	arch_irq_disable();
 	complete(&t->exited);
 	sched_exit_current();
 }

@@ -67,7 +67,7 @@ void cond_resched(void)
 	might_sleep();
 	if (need_resched())
 		schedule();
-	else
+	else if (!preempt_count()) /* inside a reader it is a bug (reported above), not a QS */
 		rcu_note_context_switch(); /* a voluntary preemption point is a quiescent state */
 }
 

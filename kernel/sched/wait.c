@@ -29,10 +29,9 @@ void finish_wait(struct wait_queue_head *wq, struct wait_entry *e)
 	spin_unlock_irqrestore(&wq->lock, flags);
 }
 
-/* Wakes waiters in FIFO order, all or one, taking them off the queue. */
-static void wake_waiters(struct wait_queue_head *wq, bool all)
+/* Wakes waiters in FIFO order, all or one, taking them off the queue. wq->lock held. */
+static void wake_waiters_locked(struct wait_queue_head *wq, bool all)
 {
-	unsigned long flags = spin_lock_irqsave(&wq->lock);
 	struct wait_entry *e, *tmp;
 
 	list_for_each_entry_safe(e, tmp, &wq->waiters, node) {
@@ -41,6 +40,13 @@ static void wake_waiters(struct wait_queue_head *wq, bool all)
 		if (!all)
 			break;
 	}
+}
+
+static void wake_waiters(struct wait_queue_head *wq, bool all)
+{
+	unsigned long flags = spin_lock_irqsave(&wq->lock);
+
+	wake_waiters_locked(wq, all);
 	spin_unlock_irqrestore(&wq->lock, flags);
 }
 
@@ -56,14 +62,18 @@ void wake_up_one(struct wait_queue_head *wq)
 
 /* ---- completions ---- */
 
+/*
+ * The wake-up happens under the lock: once the lock is dropped a waiter may consume `done`,
+ * return, and its completion (often on its stack) may be gone, so nothing may touch c after.
+ */
 void complete(struct completion *c)
 {
 	unsigned long flags = spin_lock_irqsave(&c->wq.lock);
 
 	if (c->done != ~0U)
 		c->done++;
+	wake_waiters_locked(&c->wq, false);
 	spin_unlock_irqrestore(&c->wq.lock, flags);
-	wake_up_one(&c->wq);
 }
 
 void complete_all(struct completion *c)
@@ -71,8 +81,8 @@ void complete_all(struct completion *c)
 	unsigned long flags = spin_lock_irqsave(&c->wq.lock);
 
 	c->done = ~0U;
+	wake_waiters_locked(&c->wq, true);
 	spin_unlock_irqrestore(&c->wq.lock, flags);
-	wake_up(&c->wq);
 }
 
 bool try_wait_for_completion(struct completion *c)

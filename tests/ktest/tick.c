@@ -32,8 +32,10 @@ static void ticks_advance_on_every_cpu(struct ktest *t)
 	t0 = arch_clock_ns();
 	deadline = t0 + 5 * NSEC_PER_SEC;
 	/* Wait, halted, for `want` ticks on this CPU (another CPU's IPI may wake us early). */
-	while (jiffies - j0 < want && arch_clock_ns() < deadline)
+	while (jiffies - j0 < want && arch_clock_ns() < deadline) {
+		arch_irq_disable(); /* its contract: called masked, returns unmasked */
 		arch_wait_for_interrupt();
+	}
 	elapsed = arch_clock_ns() - t0;
 	KTEST_ASSERT(t, jiffies - j0 >= want);
 
