@@ -50,7 +50,7 @@ OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(SRCS))) \
 
 KERNEL := $(BUILD)/mica.elf
 
-.PHONY: all deps qemu qemu-gdb gdb test test-build format clean help
+.PHONY: all deps qemu qemu-gdb gdb test test-build bench format clean help
 all: deps $(KERNEL) $(BUILD)/qemu.args
 
 deps:
@@ -124,6 +124,10 @@ test-build: deps
 
 test: test-build
 	@python3 tests/run --arch "$(TEST_ARCHES)" --smp $(SMP) --ktest $(KTEST)
+
+# Figures, not verdicts: boots ktest=bench on every port under test (tests/ktest/bench.c).
+bench: test-build
+	@python3 tests/run --bench --arch "$(TEST_ARCHES)" --smp $(SMP)
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h' ':!:*.lds.h')
