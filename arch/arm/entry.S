@@ -10,6 +10,12 @@
  *
  * Only IRQs come back (arm_irq_entry); every other exception in the kernel is a bug and its C
  * handler panics.
+ *
+ * Why no exception-mode stack matters for the scheduler: an IRQ's C handler may switch tasks
+ * (irq_exit(), kernel preemption), and the interrupted task may resume later on another CPU.
+ * Everything it needs to resume is then in its trap frame on its own SVC stack; the banked
+ * IRQ-mode lr and spsr of the CPU it left hold nothing once srsdb has run, and IRQ mode has no
+ * stack that could hold anything. The per-CPU TPIDRPRW is not in the frame at all.
  */
 #include <asm/arch.h>
 
@@ -105,7 +111,12 @@ arm_vectors:
 	trap_stub_fatal arm_fiq_entry, ARM_VEC_FIQ, 4
 	trap_stub_fatal arm_unused_entry, ARM_VEC_UNUSED, 0
 
-/* IRQ: handle, then resume the interrupted code exactly as it was. */
+/*
+ * IRQ: handle, then resume the interrupted code exactly as it was. arm_handle_irq() ends with
+ * irq_exit(), which may switch to another task and return much later, possibly on another CPU:
+ * r4 is callee-saved, so it still points at this task's frame then, and the exit below reads
+ * only that frame, nothing of the CPU it runs on.
+ */
 	.global arm_irq_entry
 	.type arm_irq_entry, %function
 arm_irq_entry:

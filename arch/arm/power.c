@@ -12,11 +12,17 @@
 
 volatile bool arm_exit_requested;
 
-/* wfi wakes on a pending interrupt even while CPSR.I masks it (ARM ARM B1.8, "Wait For
- * Interrupt"), so mask, wait, unmask: the interrupt is then taken, none slips past the wfi. */
+/*
+ * Called with IRQs masked, after the caller (the idle loop) found nothing to do. wfi wakes on a
+ * pending IRQ even while CPSR.I masks it (ARM ARM B1.8, "Wait For Interrupt"), so one that
+ * became pending after the caller's check ends the wfi at once instead of being lost; cpsie
+ * then unmasks it and the isb, a context synchronization event, has it taken before we return.
+ * The cpsid only matters for a caller with IRQs on (the tick suite's wait loop), which gets
+ * the same: a wait for the next interrupt; with them off it changes nothing.
+ */
 void arch_wait_for_interrupt(void)
 {
-	__asm__ __volatile__("cpsid i\n\tdsb\n\twfi\n\tcpsie i" : : : "memory", "cc");
+	__asm__ __volatile__("cpsid i\n\tdsb\n\twfi\n\tcpsie i\n\tisb" : : : "memory", "cc");
 }
 
 void arch_halt(void)
