@@ -9,6 +9,9 @@
 #include <mica/sched.h>
 #include <mica/string.h>
 
+/* Backtraces and the ports' trap-frame linking bound a walk by BOOT_STACK_SIZE. */
+BUILD_BUG_ON(TASK_STACK_SIZE > BOOT_STACK_SIZE);
+
 static struct task task_pool[MAX_TASKS];
 static char stack_pool[MAX_TASKS][TASK_STACK_SIZE] __aligned(16);
 static DEFINE_SPINLOCK(pool_lock);

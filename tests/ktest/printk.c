@@ -103,7 +103,7 @@ static void symbolises_code_addresses(struct ktest *t)
 
 static void parses_command_line(struct ktest *t)
 {
-	char b[16];
+	char b[128];
 
 	/* The runner always boots with ktest=...; the suite sees its own invocation. */
 	KTEST_EXPECT(t, cmdline_get("ktest", b, sizeof(b)) > 0);

@@ -3,7 +3,9 @@
  *
  * Per-CPU pointer: in the kernel, tp always holds this CPU's struct cpu, and sscratch holds it
  * too, at all times. The trap entry swaps tp with sscratch, so it finds the CPU even when the
- * interrupted code (user mode, later) had its own tp, then puts sscratch back.
+ * interrupted code (user mode, later) had its own tp, then puts sscratch back. Both belong to
+ * the CPU, not to a task: arch_switch_to() leaves them alone, and the trap exit does not load
+ * tp from the frame after a kernel-mode trap, since the task may resume on another CPU.
  */
 #ifndef ASM_RISCV_ARCH_H
 #define ASM_RISCV_ARCH_H
