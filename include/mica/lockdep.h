@@ -56,6 +56,9 @@ void lockdep_init_map(struct lockdep_map *m, const char *name, const struct lock
 /* Call after taking the lock (trylock: only when it succeeded). Checks the order against the
  * graph, reports a possible deadlock, pushes m on the current task's held stack. */
 void lock_acquire(struct lockdep_map *m, unsigned long site, bool read);
+/* The same for a successful trylock: held, but its own order against held locks is not
+ * recorded (a trylock never waits, so it cannot deadlock). */
+void lock_acquire_trylock(struct lockdep_map *m, unsigned long site, bool read);
 /* Call before releasing it. */
 void lock_release(struct lockdep_map *m, unsigned long site);
 /* True if the current task holds m. */

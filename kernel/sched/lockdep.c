@@ -305,7 +305,9 @@ void lockdep_init_map(struct lockdep_map *m, const char *name, const struct lock
 	m->class = NULL;
 }
 
-void lock_acquire(struct lockdep_map *m, unsigned long site, bool read)
+/* Pushes m on the current task's held stack; with `check`, records and checks the order of
+ * every lock already held before it. */
+static void acquire(struct lockdep_map *m, unsigned long site, bool read, bool check)
 {
 	/* Masked: an interrupt handler's locks go on this same stack. */
 	unsigned long flags = arch_irq_save();
@@ -314,7 +316,7 @@ void lock_acquire(struct lockdep_map *m, unsigned long site, bool read)
 	u16 ctx = irq_context(t);
 
 	if (n < LOCKDEP_MAX_HELD) {
-		struct lock_class *c = checking() ? class_of(m) : NULL;
+		struct lock_class *c = check && checking() ? class_of(m) : NULL;
 
 		if (c)
 			check_order(t, m, c, site, ctx);
@@ -325,6 +327,18 @@ void lock_acquire(struct lockdep_map *m, unsigned long site, bool read)
 	}
 	t->lockdep_depth = n + 1;
 	arch_irq_restore(flags);
+}
+
+void lock_acquire(struct lockdep_map *m, unsigned long site, bool read)
+{
+	acquire(m, site, read, true);
+}
+
+/* A trylock never waits, so it cannot be half of a deadlock: held, but no order recorded
+ * (locks taken after it, while it is held, still are). */
+void lock_acquire_trylock(struct lockdep_map *m, unsigned long site, bool read)
+{
+	acquire(m, site, read, false);
 }
 
 void lock_release(struct lockdep_map *m, unsigned long site)

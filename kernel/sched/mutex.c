@@ -230,7 +230,7 @@ bool mutex_trylock(struct mutex *m)
 	if (!mutex_try_take(m, me))
 		return false;
 	me->mutexes_held++;
-	lock_acquire(&m->dep_map, site, false);
+	lock_acquire_trylock(&m->dep_map, site, false);
 	return true;
 }
 

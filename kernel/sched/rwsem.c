@@ -157,7 +157,7 @@ bool down_read_trylock(struct rw_semaphore *s)
 		s->readers++;
 	spin_unlock(&s->lock);
 	if (got)
-		lock_acquire(&s->dep_map, site, true);
+		lock_acquire_trylock(&s->dep_map, site, true);
 	return got;
 }
 
@@ -176,7 +176,7 @@ bool down_write_trylock(struct rw_semaphore *s)
 		s->writer = me;
 	spin_unlock(&s->lock);
 	if (got)
-		lock_acquire(&s->dep_map, site, false);
+		lock_acquire_trylock(&s->dep_map, site, false);
 	return got;
 }
 

@@ -58,7 +58,7 @@ bool spin_trylock(spinlock_t *l)
 
 	preempt_disable_at(site);
 	if (raw_spin_trylock(l)) {
-		lock_acquire(&l->dep_map, site, false);
+		lock_acquire_trylock(&l->dep_map, site, false);
 		return true;
 	}
 	preempt_enable_at(site);
