@@ -7,6 +7,8 @@
 #include <mica/arch.h>
 #include <mica/ktest.h>
 #include <mica/mutex.h>
+#include <mica/rwsem.h>
+#include <mica/spinlock.h>
 #include <mica/rcu.h>
 #include <mica/sched.h>
 #include <mica/smp_call.h>
@@ -92,54 +94,128 @@ static void ipi_round_trip(struct ktest *t)
 		  (unsigned long long)t0);
 }
 
-static DEFINE_MUTEX(bench_mutex);
-static volatile bool contend_stop;
-static unsigned long contend_count;
+/* ---- lock costs ---- */
 
-static void mutex_hammer(void *arg)
+#define BENCH_ITERS 100000
+#define BENCH_CONTENDED_ITERS 20000
+
+struct lock_costs {
+	u64 spin_ps; /* picoseconds per lock+unlock pair */
+	u64 mutex_ps, mutex_contended_ps;
+	u64 rwsem_read_ps, rwsem_write_ps;
+	unsigned long contended_handoffs;
+};
+
+struct bench_pair {
+	struct mutex m;
+	unsigned long shared;
+	bool go;
+};
+
+static void bench_contender(void *arg)
 {
-	while (!READ_ONCE(contend_stop)) {
-		mutex_lock(&bench_mutex);
-		contend_count++;
-		mutex_unlock(&bench_mutex);
+	struct bench_pair *b = arg;
+
+	while (!READ_ONCE(b->go))
+		arch_cpu_relax();
+	for (unsigned i = 0; i < BENCH_CONTENDED_ITERS; i++) {
+		mutex_lock(&b->m);
+		b->shared++;
+		mutex_unlock(&b->m);
 	}
 }
 
-static void mutex_lock_unlock(struct ktest *t)
+/* Two tasks on CPUs 0 and 1 taking one mutex in turn; 0 if there is one CPU. */
+static u64 bench_contended(unsigned long *handoffs)
 {
-	const unsigned n = 100000;
+	static struct bench_pair b;
+	unsigned long h0 = READ_ONCE(mutex_handoffs);
 	struct task *th;
+	u64 t0, ns;
+
+	if (ncpus < 2)
+		return 0;
+	mutex_init(&b.m);
+	b.shared = 0;
+	b.go = false;
+	th = kthread_create(bench_contender, &b, "mx-bench");
+	if (!th)
+		return 0;
+	kthread_bind(th, 1);
+	kthread_start(th);
+	while (READ_ONCE(th->state) != TASK_RUNNING || !READ_ONCE(th->on_cpu))
+		sched_yield();
+	t0 = arch_clock_ns();
+	WRITE_ONCE(b.go, true);
+	bench_contender(&b);
+	kthread_join(th);
+	ns = arch_clock_ns() - t0;
+	*handoffs = READ_ONCE(mutex_handoffs) - h0;
+	if (b.shared != 2UL * BENCH_CONTENDED_ITERS)
+		return 0; /* a broken mutex has no cost worth printing */
+	return ns * 1000 / (2 * BENCH_CONTENDED_ITERS);
+}
+
+static void bench_measure(struct lock_costs *c)
+{
+	static DEFINE_SPINLOCK(bl);
+	static DEFINE_MUTEX(bm);
+	static DEFINE_RWSEM(bs);
 	u64 t0;
 
 	t0 = arch_clock_ns();
-	for (unsigned i = 0; i < n; i++) {
-		mutex_lock(&bench_mutex);
-		mutex_unlock(&bench_mutex);
+	for (unsigned i = 0; i < BENCH_ITERS; i++) {
+		spin_lock(&bl);
+		spin_unlock(&bl);
 	}
-	t0 = (arch_clock_ns() - t0) / n;
-	KTEST_EXPECT(t, t0 > 0);
-	ktest_log(t, "bench: mutex lock+unlock, uncontended: %llu ns", (unsigned long long)t0);
-
-	if (ncpus < 2)
-		KTEST_SKIP(t, "contended case needs 2 CPUs");
-	contend_stop = false;
-	contend_count = 0;
-	th = kthread_create(mutex_hammer, NULL, "hammer");
-	KTEST_ASSERT(t, th != NULL);
-	kthread_bind(th, 1);
-	kthread_start(th);
+	c->spin_ps = (arch_clock_ns() - t0) * 1000 / BENCH_ITERS;
 	t0 = arch_clock_ns();
-	for (unsigned i = 0; i < n / 10; i++) {
-		mutex_lock(&bench_mutex);
-		contend_count++;
-		mutex_unlock(&bench_mutex);
+	for (unsigned i = 0; i < BENCH_ITERS; i++) {
+		mutex_lock(&bm);
+		mutex_unlock(&bm);
 	}
-	t0 = (arch_clock_ns() - t0) / (n / 10);
-	WRITE_ONCE(contend_stop, true);
-	kthread_join(th);
-	KTEST_EXPECT(t, t0 > 0);
-	ktest_log(t, "bench: mutex lock+unlock, contended by a thread on another CPU: %llu ns",
-		  (unsigned long long)t0);
+	c->mutex_ps = (arch_clock_ns() - t0) * 1000 / BENCH_ITERS;
+	t0 = arch_clock_ns();
+	for (unsigned i = 0; i < BENCH_ITERS; i++) {
+		down_read(&bs);
+		up_read(&bs);
+	}
+	c->rwsem_read_ps = (arch_clock_ns() - t0) * 1000 / BENCH_ITERS;
+	t0 = arch_clock_ns();
+	for (unsigned i = 0; i < BENCH_ITERS; i++) {
+		down_write(&bs);
+		up_write(&bs);
+	}
+	c->rwsem_write_ps = (arch_clock_ns() - t0) * 1000 / BENCH_ITERS;
+	c->mutex_contended_ps = bench_contended(&c->contended_handoffs);
+}
+
+static void bench_print(struct ktest *t, const struct lock_costs *c)
+{
+	ktest_log(t, "bench: spin_lock+spin_unlock, uncontended: %llu.%llu ns", c->spin_ps / 1000,
+		c->spin_ps % 1000 / 100);
+	ktest_log(t, "bench: mutex lock+unlock, uncontended: %llu.%llu ns", c->mutex_ps / 1000,
+		c->mutex_ps % 1000 / 100);
+	if (c->mutex_contended_ps)
+		ktest_log(t, "bench: mutex lock+unlock, 2 CPUs contending: %llu.%llu ns (%lu handoffs)",
+			c->mutex_contended_ps / 1000, c->mutex_contended_ps % 1000 / 100,
+			c->contended_handoffs);
+	ktest_log(t, "bench: rwsem down_read+up_read, uncontended: %llu.%llu ns",
+		c->rwsem_read_ps / 1000, c->rwsem_read_ps % 1000 / 100);
+	ktest_log(t, "bench: rwsem down_write+up_write, uncontended: %llu.%llu ns",
+		c->rwsem_write_ps / 1000, c->rwsem_write_ps % 1000 / 100);
+}
+
+static void lock_costs_are_sane(struct ktest *t)
+{
+	struct lock_costs c = { 0 };
+
+	bench_measure(&c);
+	bench_print(t, &c);
+	KTEST_EXPECT(t, c.spin_ps > 0 && c.mutex_ps > 0);
+	KTEST_EXPECT(t, c.rwsem_read_ps > 0 && c.rwsem_write_ps > 0);
+	if (ncpus >= 2)
+		KTEST_EXPECT(t, c.mutex_contended_ps > 0);
 }
 
 static void synchronize_rcu_latency(struct ktest *t)
@@ -156,4 +232,4 @@ static void synchronize_rcu_latency(struct ktest *t)
 }
 
 KTEST_SUITE(bench, KTEST_MANUAL, KTEST_CASE(context_switch_round_trip), KTEST_CASE(ipi_round_trip),
-	    KTEST_CASE(mutex_lock_unlock), KTEST_CASE(synchronize_rcu_latency));
+	    KTEST_CASE(lock_costs_are_sane), KTEST_CASE(synchronize_rcu_latency));
