@@ -1,7 +1,7 @@
 /*
  * Suite rcu (DESIGN RCU-1..3): grace periods wait for readers on every CPU, objects freed
  * through RCU are never seen freed, callbacks run in order on their CPU, rcu_barrier() waits
- * for all of them, and a CPU spinning with preemption off is reported as a stall.
+ * for all of them. Stall reports: suite rcu_stall (rcu_stall.c).
  */
 #include <mica/arch.h>
 #include <mica/ktest.h>
@@ -13,32 +13,7 @@
 #include <mica/time.h>
 #include <mica/timer.h>
 
-/* Spins until *flag is nonzero or ms pass. Returns true if it was set. */
-static bool wait_flag(const int *flag, unsigned long ms)
-{
-	u64 end = arch_clock_ns() + ms * NSEC_PER_MSEC;
-
-	while (!__atomic_load_n(flag, __ATOMIC_ACQUIRE))
-		if (arch_clock_ns() > end)
-			return false;
-	return true;
-}
-
-static void set_flag(int *flag)
-{
-	__atomic_store_n(flag, 1, __ATOMIC_RELEASE);
-}
-
-static struct task *start_pinned(void (*fn)(void *), void *arg, const char *name, unsigned cpu)
-{
-	struct task *th = kthread_create(fn, arg, name);
-
-	if (th) {
-		kthread_bind(th, cpu);
-		kthread_start(th);
-	}
-	return th;
-}
+#include "rcu_test.h"
 
 /* ---- synchronize_rcu() waits for a reader in progress on every other CPU ---- */
 
@@ -580,128 +555,9 @@ static void synchronize_rcu_ends_a_grace_period_each_call(struct ktest *t)
 		  calls, HZ);
 }
 
-/* ---- RCU-3: a CPU spinning with preemption off is reported, and holds the grace period ---- */
-
-#define STALL_TEST_MS 200
-#define IRQOFF_TEST_MS 100 /* another CPU reports after twice this */
-
-struct stall_spin {
-	int spinning, done;
-	unsigned long reports_before; /* rcu_cpu_stall_reports() of the spinning CPU */
-};
-
-struct stall_cb {
-	struct rcu_head head;
-	struct stall_spin *s;
-	int ran, spin_was_done;
-};
-
-/* Spins with preemption off for 3x the stall timeout, longer (up to 10x) if no report came
- * yet: a loaded host may delay ticks, and the point is the report. */
-static void preempt_off_spinner(void *arg)
-{
-	struct stall_spin *s = arg;
-	unsigned cpu;
-	u64 start, min_end, max_end;
-
-	preempt_disable();
-	cpu = smp_processor_id();
-	start = arch_clock_ns();
-	min_end = start + 3 * STALL_TEST_MS * NSEC_PER_MSEC;
-	max_end = start + 10 * STALL_TEST_MS * NSEC_PER_MSEC;
-	set_flag(&s->spinning);
-	while (arch_clock_ns() < min_end ||
-	       (rcu_cpu_stall_reports(cpu) == s->reports_before && arch_clock_ns() < max_end))
-		arch_cpu_relax();
-	set_flag(&s->done);
-	preempt_enable();
-}
-
-static void stall_cb_fn(struct rcu_head *head)
-{
-	struct stall_cb *cb = container_of(head, struct stall_cb, head);
-
-	cb->spin_was_done = __atomic_load_n(&cb->s->done, __ATOMIC_ACQUIRE);
-	set_flag(&cb->ran);
-}
-
-static void stall_reported_for_preempt_off_spin(struct ktest *t)
-{
-	static struct stall_spin s;
-	static struct stall_cb cb;
-	unsigned long saved = rcu_stall_timeout_ms, all0 = rcu_stall_reports, gp0;
-	struct task *th;
-	bool ran;
-
-	if (ncpus < 2)
-		KTEST_SKIP(t, "needs 2 CPUs");
-	s = (struct stall_spin){ .reports_before = rcu_cpu_stall_reports(1) };
-	cb = (struct stall_cb){ .s = &s };
-	WRITE_ONCE(rcu_stall_timeout_ms, STALL_TEST_MS);
-	th = start_pinned(preempt_off_spinner, &s, "rcu-stall", 1);
-	if (KTEST_EXPECT(t, th != NULL)) {
-		KTEST_EXPECT(t, wait_flag(&s.spinning, 2000));
-		gp0 = rcu_gp_completed();
-		call_rcu(&cb.head, stall_cb_fn); /* needs a grace period cpu1 now blocks */
-		kthread_join(th);
-		ran = wait_flag(&cb.ran, 5000);
-		KTEST_EXPECT(t, ran);
-		KTEST_EXPECT(t, !ran || cb.spin_was_done); /* the spin held the grace period */
-		KTEST_EXPECT(t, rcu_gp_completed() != gp0);
-		KTEST_EXPECT(t, rcu_cpu_stall_reports(1) > s.reports_before);
-		KTEST_EXPECT(t, rcu_stall_reports > all0);
-		if (!ran) /* never leave cb queued: a later run would queue it twice */
-			rcu_barrier();
-	}
-	WRITE_ONCE(rcu_stall_timeout_ms, saved);
-}
-
-/* A CPU spinning with interrupts masked takes no tick and cannot report itself: another CPU
- * must name it once the grace period is twice the timeout old. */
-static void irqoff_spinner(void *arg)
-{
-	struct stall_spin *s = arg;
-	unsigned long flags = arch_irq_save();
-	u64 end = arch_clock_ns() + 10 * IRQOFF_TEST_MS * NSEC_PER_MSEC;
-
-	set_flag(&s->spinning);
-	while (rcu_cpu_stall_reports(1) == s->reports_before && arch_clock_ns() < end)
-		arch_cpu_relax();
-	set_flag(&s->done);
-	arch_irq_restore(flags);
-}
-
-static void stall_reported_for_irq_off_spin_by_another_cpu(struct ktest *t)
-{
-	static struct stall_spin s;
-	static struct stall_cb cb;
-	unsigned long saved = rcu_stall_timeout_ms;
-	struct task *th;
-
-	if (ncpus < 2)
-		KTEST_SKIP(t, "needs 2 CPUs");
-	s = (struct stall_spin){ .reports_before = rcu_cpu_stall_reports(1) };
-	cb = (struct stall_cb){ .s = &s };
-	WRITE_ONCE(rcu_stall_timeout_ms, IRQOFF_TEST_MS);
-	th = start_pinned(irqoff_spinner, &s, "rcu-irqoff", 1);
-	if (KTEST_EXPECT(t, th != NULL)) {
-		KTEST_EXPECT(t, wait_flag(&s.spinning, 2000));
-		call_rcu(&cb.head, stall_cb_fn); /* needs a grace period cpu1 now blocks */
-		kthread_join(th);
-		KTEST_EXPECT(t, rcu_cpu_stall_reports(1) > s.reports_before);
-		KTEST_EXPECT(t, wait_flag(&cb.ran, 5000));
-		KTEST_EXPECT(t, !cb.ran || cb.spin_was_done);
-		if (!cb.ran)
-			rcu_barrier();
-	}
-	WRITE_ONCE(rcu_stall_timeout_ms, saved);
-}
-
 KTEST_SUITE(rcu, 0, KTEST_CASE(synchronize_rcu_waits_for_readers),
 	    KTEST_CASE(readers_never_see_freed_memory),
 	    KTEST_CASE(call_rcu_waits_for_readers_that_began_mid_grace_period),
 	    KTEST_CASE(call_rcu_callbacks_run_and_in_order),
 	    KTEST_CASE(rcu_barrier_waits_for_callbacks),
-	    KTEST_CASE(synchronize_rcu_ends_a_grace_period_each_call),
-	    KTEST_CASE(stall_reported_for_preempt_off_spin),
-	    KTEST_CASE(stall_reported_for_irq_off_spin_by_another_cpu));
+	    KTEST_CASE(synchronize_rcu_ends_a_grace_period_each_call));
