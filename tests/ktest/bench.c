@@ -6,6 +6,7 @@
  */
 #include <mica/arch.h>
 #include <mica/ktest.h>
+#include <mica/latency.h>
 #include <mica/mutex.h>
 #include <mica/rwsem.h>
 #include <mica/spinlock.h>
@@ -231,5 +232,24 @@ static void synchronize_rcu_latency(struct ktest *t)
 		  (unsigned long long)(t0 / 1000), HZ);
 }
 
+/* The latency tracer's records after the cases above: where each CPU was least responsive. */
+static void latency_records(struct ktest *t)
+{
+	for (unsigned i = 0; i < ncpus; i++) {
+		const struct cpu_latency *l = latency_of(i);
+
+		ktest_log(t, "bench: cpu%u longest preempt-off %llu us, from %pS", i,
+			  (unsigned long long)(l->preempt_off.ns / 1000),
+			  (void *)l->preempt_off.start_site);
+		ktest_log(t, "bench: cpu%u longest irqs-off %llu us, from %pS", i,
+			  (unsigned long long)(l->irq_off.ns / 1000), (void *)l->irq_off.start_site);
+		if (l->wakeup_ns)
+			ktest_log(t, "bench: cpu%u longest RT wake-up %llu us (%s)", i,
+				  (unsigned long long)(l->wakeup_ns / 1000), l->wakeup_task);
+	}
+	KTEST_EXPECT(t, latency_of(0)->preempt_off.ns > 0); /* the cases above took locks */
+}
+
 KTEST_SUITE(bench, KTEST_MANUAL, KTEST_CASE(context_switch_round_trip), KTEST_CASE(ipi_round_trip),
-	    KTEST_CASE(lock_costs_are_sane), KTEST_CASE(synchronize_rcu_latency));
+	    KTEST_CASE(lock_costs_are_sane), KTEST_CASE(synchronize_rcu_latency),
+	    KTEST_CASE(latency_records));
