@@ -9,6 +9,7 @@
 #include <mica/cpu.h>
 #include <mica/errno.h>
 #include <mica/ktest.h>
+#include <mica/mm.h>
 #include <mica/panic.h>
 #include <mica/printk.h>
 #include <mica/rcu.h>
@@ -88,6 +89,7 @@ void start_kernel(struct boot_info *bi)
 	setup_cpus(bi);
 	sched_init();
 	rcu_init();
+	mm_init(bi);
 
 	arch_cpu_init(c);
 	arch_timer_init();

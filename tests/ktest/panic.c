@@ -6,8 +6,10 @@
  *   panic_call  panic() called directly
  *   panic_trap  an illegal instruction, which the port's trap handler must turn into a panic
  *   must_fail   an ordinary failing expectation: proves a failure reaches QEMU's exit status
+ *   panic_double_free  a frame freed twice: the page allocator must refuse it with a panic
  */
 #include <mica/ktest.h>
+#include <mica/mm.h>
 #include <mica/panic.h>
 #include <mica/spinlock.h>
 
@@ -42,6 +44,23 @@ static void fails_on_purpose(struct ktest *t)
 	KTEST_EXPECT_EQ(t, 1 + 1, 3);
 }
 
+static __noinline void ktest_free_twice(void)
+{
+	struct page *p = alloc_page(GFP_KERNEL);
+
+	if (!p)
+		return; /* no memory: the runner then sees no panic and fails the boot */
+	free_page(p);
+	free_page(p);
+}
+
+static void frees_a_page_twice(struct ktest *t)
+{
+	ktest_log(t, "expecting a panic now");
+	ktest_free_twice();
+}
+
 KTEST_SUITE(panic_call, KTEST_MANUAL, KTEST_CASE(calls_panic));
 KTEST_SUITE(panic_trap, KTEST_MANUAL, KTEST_CASE(takes_illegal_instruction));
 KTEST_SUITE(must_fail, KTEST_MANUAL, KTEST_CASE(fails_on_purpose));
+KTEST_SUITE(panic_double_free, KTEST_MANUAL, KTEST_CASE(frees_a_page_twice));
