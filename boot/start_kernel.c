@@ -66,7 +66,8 @@ static void start_ktests(void)
 	if (n == -ENOENT)
 		return;
 	if (n < 0) {
-		pr_err("ktest: the ktest= value is longer than %zu bytes", sizeof(ktest_filter) - 1);
+		pr_err("ktest: the ktest= value is longer than %zu bytes",
+		       sizeof(ktest_filter) - 1);
 		arch_exit(EXIT_TEST_FAILED);
 	}
 	t = kthread_create(run_ktests, NULL, "ktest");

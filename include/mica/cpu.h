@@ -14,20 +14,20 @@
  * firmware's id (hart id, MPIDR, APIC id) kept in hwid.
  */
 struct cpu {
-	unsigned id;           /* Mica's CPU number: cpus[id] is this struct */
-	unsigned long hwid;    /* firmware id */
-	bool online;           /* set by the CPU itself at the end of its bring-up */
-	unsigned id_seen;      /* the id this CPU read through arch_this_cpu() once up */
-	unsigned long ticks;   /* timer ticks taken on this CPU (written only by it) */
-	unsigned long irqs;    /* interrupts taken on this CPU (written only by it) */
-	unsigned long ipis;    /* IPIs taken (written only by it) */
+	unsigned id;	     /* Mica's CPU number: cpus[id] is this struct */
+	unsigned long hwid;  /* firmware id */
+	bool online;	     /* set by the CPU itself at the end of its bring-up */
+	unsigned id_seen;    /* the id this CPU read through arch_this_cpu() once up */
+	unsigned long ticks; /* timer ticks taken on this CPU (written only by it) */
+	unsigned long irqs;  /* interrupts taken on this CPU (written only by it) */
+	unsigned long ipis;  /* IPIs taken (written only by it) */
 	unsigned long boot_stack_top;
 	unsigned long arch[8]; /* port-private per-CPU words (e.g. a scratch slot for trap entry) */
 	/* The ports' assembly knows the offsets above (and the size): add fields below only. */
-	struct task *curr;         /* the task running here (written under this CPU's rq lock) */
-	struct task *idle;         /* this CPU's idle task */
+	struct task *curr;	   /* the task running here (written under this CPU's rq lock) */
+	struct task *idle;	   /* this CPU's idle task */
 	struct task *switch_prev;  /* the task just switched away from, for finish_task_switch */
-	bool need_resched;         /* set by the tick, wake-ups and the resched IPI */
+	bool need_resched;	   /* set by the tick, wake-ups and the resched IPI */
 	unsigned long ipi_pending; /* IPI reasons (bit per enum ipi_reason), set by the sender */
 	unsigned long softirq_pending;
 };
@@ -57,9 +57,9 @@ void secondary_start_kernel(struct cpu *c) __noreturn;
 /* Why a CPU was sent an IPI (bits of cpu->ipi_pending). */
 enum ipi_reason {
 	IPI_RESCHEDULE, /* need_resched was set from afar */
-	IPI_CALL,       /* cross-CPU function calls are queued (kernel/smp_call.c) */
-	IPI_STOP,       /* halt: another CPU panics */
-	IPI_NOP,        /* nothing but the interrupt (tests) */
+	IPI_CALL,	/* cross-CPU function calls are queued (kernel/smp_call.c) */
+	IPI_STOP,	/* halt: another CPU panics */
+	IPI_NOP,	/* nothing but the interrupt (tests) */
 };
 /* Records the reason and interrupts CPU c. */
 void smp_send_ipi(struct cpu *c, enum ipi_reason why);

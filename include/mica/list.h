@@ -9,7 +9,10 @@ struct list_head {
 	struct list_head *next, *prev;
 };
 
-#define LIST_HEAD_INIT(name) { &(name), &(name) }
+#define LIST_HEAD_INIT(name)     \
+	{                        \
+		&(name), &(name) \
+	}
 
 static inline void list_init(struct list_head *h)
 {
@@ -52,13 +55,13 @@ static inline void list_del_init(struct list_head *n)
 
 #define list_entry(ptr, type, member) container_of(ptr, type, member)
 #define list_first_entry(h, type, member) list_entry((h)->next, type, member)
-#define list_for_each_entry(pos, h, member)                                    \
+#define list_for_each_entry(pos, h, member)                                              \
 	for (pos = list_entry((h)->next, __typeof__(*pos), member); &pos->member != (h); \
 	     pos = list_entry(pos->member.next, __typeof__(*pos), member))
-#define list_for_each_entry_safe(pos, tmp, h, member)                               \
-	for (pos = list_entry((h)->next, __typeof__(*pos), member),                    \
-	    tmp = list_entry(pos->member.next, __typeof__(*pos), member);              \
-	     &pos->member != (h);                                                       \
+#define list_for_each_entry_safe(pos, tmp, h, member)                     \
+	for (pos = list_entry((h)->next, __typeof__(*pos), member),       \
+	    tmp = list_entry(pos->member.next, __typeof__(*pos), member); \
+	     &pos->member != (h);                                         \
 	     pos = tmp, tmp = list_entry(tmp->member.next, __typeof__(*pos), member))
 
 #endif

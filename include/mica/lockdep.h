@@ -33,11 +33,14 @@ struct lock_class_key {
 
 struct lockdep_map {
 	const char *name;
-	const void *key;           /* class key; NULL: the map's own address */
-	struct lock_class *class;  /* resolved at first acquire */
+	const void *key;	  /* class key; NULL: the map's own address */
+	struct lock_class *class; /* resolved at first acquire */
 };
 
-#define LOCKDEP_MAP_INIT(lockname) { .name = (lockname), .key = NULL, .class = NULL }
+#define LOCKDEP_MAP_INIT(lockname)                             \
+	{                                                      \
+		.name = (lockname), .key = NULL, .class = NULL \
+	}
 
 /* What a task holds: one entry per acquisition, innermost last. */
 struct held_lock {
@@ -78,7 +81,7 @@ struct lockdep_report {
 	unsigned long taken_site, held_site;
 	unsigned long earlier_site; /* the recorded order's first link: where the second lock of
 				     * the ring was taken while `taken` was held */
-	unsigned ring_len;          /* dependencies in the known path taken ->* held */
+	unsigned ring_len;	    /* dependencies in the known path taken ->* held */
 };
 extern struct lockdep_report lockdep_last_report;
 /* lockdep_assert_held() failures since boot (tests read it). */

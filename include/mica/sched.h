@@ -37,20 +37,20 @@ enum sched_policy { SCHED_NORMAL, SCHED_RT };
 
 struct task {
 	struct arch_context ctx; /* saved registers while not running */
-	unsigned preempt_count;  /* see <mica/preempt.h> */
-	volatile int state;      /* enum task_state */
+	unsigned preempt_count;	 /* see <mica/preempt.h> */
+	volatile int state;	 /* enum task_state */
 	char name[TASK_NAME_MAX];
 	int policy, rt_prio;
 
 	/* guarded by the run queue lock of CPU `cpu` */
-	int cpu;          /* where it runs, or is queued, or last ran */
-	int pinned_cpu;   /* -1: any CPU */
-	int migrate_to;   /* -1, or the CPU it moves to once switched out */
-	bool on_rq;       /* running or queued: a wake-up has nothing to do */
-	bool on_cpu;      /* executing, or not yet fully switched out */
+	int cpu;	/* where it runs, or is queued, or last ran */
+	int pinned_cpu; /* -1: any CPU */
+	int migrate_to; /* -1, or the CPU it moves to once switched out */
+	bool on_rq;	/* running or queued: a wake-up has nothing to do */
+	bool on_cpu;	/* executing, or not yet fully switched out */
 	struct list_head run_node;
-	int slice;        /* ticks left of a SCHED_NORMAL time slice */
-	u64 woken_ns;     /* RT wake-up time, for the latency tracer; 0 when not pending */
+	int slice;    /* ticks left of a SCHED_NORMAL time slice */
+	u64 woken_ns; /* RT wake-up time, for the latency tracer; 0 when not pending */
 
 	/* life cycle (kthread.c) */
 	void (*fn)(void *);
@@ -82,7 +82,8 @@ static inline struct task *get_current(void)
 static inline void set_current_state(int state)
 {
 	WRITE_ONCE(current->state, state);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* the state is visible before the condition is read */
+	__atomic_thread_fence(
+	    __ATOMIC_SEQ_CST); /* the state is visible before the condition is read */
 }
 static inline void __set_current_state(int state)
 {
@@ -113,15 +114,15 @@ void kthread_exit(int code) __noreturn;
 void sched_pin_current(int cpu);
 
 /* Scheduler entry points for other kernel parts. */
-void sched_init(void);                 /* boot CPU, before anything is scheduled */
-void sched_task_entry(void *task);     /* first code of every new task */
-void sched_wake_new(struct task *t);   /* first wake-up (kthread_start) */
+void sched_init(void);			  /* boot CPU, before anything is scheduled */
+void sched_task_entry(void *task);	  /* first code of every new task */
+void sched_wake_new(struct task *t);	  /* first wake-up (kthread_start) */
 void sched_exit_current(void) __noreturn; /* the end of kthread_exit */
-void sched_init_secondary(void);       /* every secondary, on its idle task */
-void sched_tick(void);                 /* from tick_handle(), in interrupt context */
-void preempt_schedule_irq(void);       /* from irq_exit(), interrupts masked */
-void preempt_schedule(void);           /* from preempt_enable() at count 0 */
-void sched_idle_loop(void) __noreturn; /* what an idle task does */
+void sched_init_secondary(void);	  /* every secondary, on its idle task */
+void sched_tick(void);			  /* from tick_handle(), in interrupt context */
+void preempt_schedule_irq(void);	  /* from irq_exit(), interrupts masked */
+void preempt_schedule(void);		  /* from preempt_enable() at count 0 */
+void sched_idle_loop(void) __noreturn;	  /* what an idle task does */
 /* Asks CPU c to reschedule (IPI if remote). */
 void resched_cpu(struct cpu *c);
 /* Counters, for tests and the stats call. */

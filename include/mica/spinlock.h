@@ -22,13 +22,16 @@ typedef struct {
 	struct lockdep_map dep_map;
 } spinlock_t;
 
-#define SPINLOCK_INIT(lockname) { 0, 0, -1, LOCKDEP_MAP_INIT(#lockname) }
+#define SPINLOCK_INIT(lockname)                       \
+	{                                             \
+		0, 0, -1, LOCKDEP_MAP_INIT(#lockname) \
+	}
 #define DEFINE_SPINLOCK(x) spinlock_t x = SPINLOCK_INIT(x)
 /* Run-time initialisation: every lock initialised at this line shares one lockdep class. */
-#define spin_lock_init(l)                                  \
-	do {                                               \
-		static struct lock_class_key __key;        \
-		__spin_lock_init((l), #l, &__key);         \
+#define spin_lock_init(l)                           \
+	do {                                        \
+		static struct lock_class_key __key; \
+		__spin_lock_init((l), #l, &__key);  \
 	} while (0)
 void __spin_lock_init(spinlock_t *l, const char *name, const struct lock_class_key *key);
 

@@ -12,7 +12,7 @@ struct timer {
 	struct list_head node; /* on its CPU's list, sorted by expiry; empty when not armed */
 	unsigned long expires; /* in jiffies of the CPU's own tick count */
 	void (*fn)(struct timer *t);
-	int cpu;               /* where it is armed */
+	int cpu; /* where it is armed */
 };
 
 void timer_init(struct timer *t, void (*fn)(struct timer *t));

@@ -25,12 +25,15 @@ struct wait_entry {
 	struct list_head node;
 };
 
-#define WAIT_QUEUE_INIT(name) { SPINLOCK_INIT(name.lock), LIST_HEAD_INIT(name.waiters) }
+#define WAIT_QUEUE_INIT(name)                                          \
+	{                                                              \
+		SPINLOCK_INIT(name.lock), LIST_HEAD_INIT(name.waiters) \
+	}
 #define DEFINE_WAIT_QUEUE(name) struct wait_queue_head name = WAIT_QUEUE_INIT(name)
-#define wait_queue_init(wq)                                   \
-	do {                                                  \
-		spin_lock_init(&(wq)->lock);                  \
-		list_init(&(wq)->waiters);                    \
+#define wait_queue_init(wq)                  \
+	do {                                 \
+		spin_lock_init(&(wq)->lock); \
+		list_init(&(wq)->waiters);   \
 	} while (0)
 
 /* Queues the current task on wq (once) and marks it sleeping; see wait_event(). */
@@ -41,17 +44,17 @@ void finish_wait(struct wait_queue_head *wq, struct wait_entry *e);
 void wake_up(struct wait_queue_head *wq);
 void wake_up_one(struct wait_queue_head *wq);
 
-#define wait_event(wq, cond)                                      \
-	do {                                                      \
-		struct wait_entry __e = { .task = NULL };         \
-		might_sleep();                                    \
-		for (;;) {                                        \
-			prepare_to_wait(&(wq), &__e);             \
-			if (cond)                                 \
-				break;                            \
-			schedule();                               \
-		}                                                 \
-		finish_wait(&(wq), &__e);                         \
+#define wait_event(wq, cond)                              \
+	do {                                              \
+		struct wait_entry __e = { .task = NULL }; \
+		might_sleep();                            \
+		for (;;) {                                \
+			prepare_to_wait(&(wq), &__e);     \
+			if (cond)                         \
+				break;                    \
+			schedule();                       \
+		}                                         \
+		finish_wait(&(wq), &__e);                 \
 	} while (0)
 
 struct completion {
@@ -59,11 +62,14 @@ struct completion {
 	struct wait_queue_head wq;
 };
 
-#define COMPLETION_INIT(name) { 0, WAIT_QUEUE_INIT(name.wq) }
-#define init_completion(c)                   \
-	do {                                 \
-		(c)->done = 0;               \
-		wait_queue_init(&(c)->wq);   \
+#define COMPLETION_INIT(name)               \
+	{                                   \
+		0, WAIT_QUEUE_INIT(name.wq) \
+	}
+#define init_completion(c)                 \
+	do {                               \
+		(c)->done = 0;             \
+		wait_queue_init(&(c)->wq); \
 	} while (0)
 
 void complete(struct completion *c);

@@ -23,11 +23,11 @@
 
 struct rq {
 	spinlock_t lock;
-	u64 rt_bitmap;                              /* bit p: rt[p] is not empty */
-	struct list_head rt[RT_PRIO_MAX + 1];      /* queued RT tasks by priority, FIFO each */
-	struct list_head normal;                    /* queued SCHED_NORMAL tasks, FIFO */
-	unsigned nr_queued;                         /* tasks in the lists */
-	unsigned nr_pullable;                       /* of those: SCHED_NORMAL and unpinned */
+	u64 rt_bitmap;			      /* bit p: rt[p] is not empty */
+	struct list_head rt[RT_PRIO_MAX + 1]; /* queued RT tasks by priority, FIFO each */
+	struct list_head normal;	      /* queued SCHED_NORMAL tasks, FIFO */
+	unsigned nr_queued;		      /* tasks in the lists */
+	unsigned nr_pullable;		      /* of those: SCHED_NORMAL and unpinned */
 	unsigned long nr_switches;
 };
 
@@ -384,11 +384,11 @@ static bool pull_task(void)
 		raw_spin_unlock(&dst->lock);
 		return false;
 	}
-	list_for_each_entry(t, &src->normal, run_node)
-		if (pullable(t) && !t->on_cpu) {
-			found = t;
-			break;
-		}
+	list_for_each_entry(t, &src->normal, run_node) if (pullable(t) && !t->on_cpu)
+	{
+		found = t;
+		break;
+	}
 	if (found) {
 		dequeue(src, found);
 		WRITE_ONCE(found->cpu, me);

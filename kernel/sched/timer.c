@@ -9,8 +9,8 @@
 
 struct timer_base {
 	spinlock_t lock;
-	struct list_head timers;  /* armed timers, earliest first */
-	struct timer *running;    /* the timer whose function runs now, if any */
+	struct list_head timers; /* armed timers, earliest first */
+	struct timer *running;	 /* the timer whose function runs now, if any */
 };
 
 static struct timer_base bases[NR_CPUS];
@@ -68,9 +68,7 @@ void timer_arm(struct timer *t, unsigned long ticks)
 	t->cpu = smp_processor_id();
 	/* +1: the current tick period is partly over, and a timer must never fire early. */
 	t->expires = this_cpu()->ticks + ticks + 1;
-	list_for_each_entry(pos, &b->timers, node)
-		if ((long)(pos->expires - t->expires) > 0)
-			break;
+	list_for_each_entry(pos, &b->timers, node) if ((long)(pos->expires - t->expires) > 0) break;
 	list_add_tail(&t->node, &pos->node); /* before the first later timer */
 	raw_spin_unlock(&b->lock);
 	arch_irq_restore(flags);

@@ -34,7 +34,8 @@ static void wake_waiters_locked(struct wait_queue_head *wq, bool all)
 {
 	struct wait_entry *e, *tmp;
 
-	list_for_each_entry_safe(e, tmp, &wq->waiters, node) {
+	list_for_each_entry_safe(e, tmp, &wq->waiters, node)
+	{
 		list_del_init(&e->node);
 		wake_up_process(e->task);
 		if (!all)

@@ -8,11 +8,11 @@
 #include <mica/ktest.h>
 #include <mica/latency.h>
 #include <mica/mutex.h>
-#include <mica/rwsem.h>
-#include <mica/spinlock.h>
 #include <mica/rcu.h>
+#include <mica/rwsem.h>
 #include <mica/sched.h>
 #include <mica/smp_call.h>
+#include <mica/spinlock.h>
 #include <mica/time.h>
 #include <mica/wait.h>
 
@@ -66,7 +66,8 @@ static void context_switch_round_trip(struct ktest *t)
 	u64 same = pingpong_ns(cpu, cpu);
 
 	KTEST_EXPECT(t, same > 0);
-	ktest_log(t, "bench: context switch round trip, one CPU: %llu ns", (unsigned long long)same);
+	ktest_log(t, "bench: context switch round trip, one CPU: %llu ns",
+		  (unsigned long long)same);
 	if (ncpus > 2) {
 		u64 cross = pingpong_ns(1, 2);
 
@@ -194,17 +195,18 @@ static void bench_measure(struct lock_costs *c)
 static void bench_print(struct ktest *t, const struct lock_costs *c)
 {
 	ktest_log(t, "bench: spin_lock+spin_unlock, uncontended: %llu.%llu ns", c->spin_ps / 1000,
-		c->spin_ps % 1000 / 100);
+		  c->spin_ps % 1000 / 100);
 	ktest_log(t, "bench: mutex lock+unlock, uncontended: %llu.%llu ns", c->mutex_ps / 1000,
-		c->mutex_ps % 1000 / 100);
+		  c->mutex_ps % 1000 / 100);
 	if (c->mutex_contended_ps)
-		ktest_log(t, "bench: mutex lock+unlock, 2 CPUs contending: %llu.%llu ns (%lu handoffs)",
-			c->mutex_contended_ps / 1000, c->mutex_contended_ps % 1000 / 100,
-			c->contended_handoffs);
+		ktest_log(
+		    t, "bench: mutex lock+unlock, 2 CPUs contending: %llu.%llu ns (%lu handoffs)",
+		    c->mutex_contended_ps / 1000, c->mutex_contended_ps % 1000 / 100,
+		    c->contended_handoffs);
 	ktest_log(t, "bench: rwsem down_read+up_read, uncontended: %llu.%llu ns",
-		c->rwsem_read_ps / 1000, c->rwsem_read_ps % 1000 / 100);
+		  c->rwsem_read_ps / 1000, c->rwsem_read_ps % 1000 / 100);
 	ktest_log(t, "bench: rwsem down_write+up_write, uncontended: %llu.%llu ns",
-		c->rwsem_write_ps / 1000, c->rwsem_write_ps % 1000 / 100);
+		  c->rwsem_write_ps / 1000, c->rwsem_write_ps % 1000 / 100);
 }
 
 static void lock_costs_are_sane(struct ktest *t)
@@ -242,7 +244,8 @@ static void latency_records(struct ktest *t)
 			  (unsigned long long)(l->preempt_off.ns / 1000),
 			  (void *)l->preempt_off.start_site);
 		ktest_log(t, "bench: cpu%u longest irqs-off %llu us, from %pS", i,
-			  (unsigned long long)(l->irq_off.ns / 1000), (void *)l->irq_off.start_site);
+			  (unsigned long long)(l->irq_off.ns / 1000),
+			  (void *)l->irq_off.start_site);
 		if (l->wakeup_ns)
 			ktest_log(t, "bench: cpu%u longest RT wake-up %llu us (%s)", i,
 				  (unsigned long long)(l->wakeup_ns / 1000), l->wakeup_task);

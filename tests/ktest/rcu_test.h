@@ -22,7 +22,8 @@ static inline void set_flag(int *flag)
 	__atomic_store_n(flag, 1, __ATOMIC_RELEASE);
 }
 
-static inline struct task *start_pinned(void (*fn)(void *), void *arg, const char *name, unsigned cpu)
+static inline struct task *start_pinned(void (*fn)(void *), void *arg, const char *name,
+					unsigned cpu)
 {
 	struct task *th = kthread_create(fn, arg, name);
 
