@@ -2,6 +2,7 @@
 #include <mica/arch.h>
 #include <mica/ktest.h>
 #include <mica/printk.h>
+#include <mica/sched.h>
 #include <mica/string.h>
 #include <mica/time.h>
 
@@ -39,6 +40,26 @@ void ktest_log(struct ktest *t, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	console_write_line(SUITE_INDENT "# %s: %s", t->name, msg);
+}
+
+bool ktest_run_on_each_cpu(struct ktest *t, void (*fn)(void *), void *args, size_t stride,
+			   const char *name)
+{
+	struct task *th[NR_CPUS];
+	unsigned n;
+
+	for (n = 0; n < ncpus; n++) {
+		th[n] = kthread_create(fn, (char *)args + n * stride, name);
+		if (!ktest_check(t, th[n] != NULL, __FILE__, __LINE__, "no task for %s/%u", name,
+				 n))
+			break;
+		kthread_bind(th[n], n);
+	}
+	for (unsigned i = 0; i < n; i++) /* all created first: they start together */
+		kthread_start(th[i]);
+	for (unsigned i = 0; i < n; i++)
+		kthread_join(th[i]);
+	return n == ncpus;
 }
 
 /* True if `name` is one of the comma-separated words of `list`. */

@@ -83,6 +83,11 @@ void ktest_log(struct ktest *t, const char *fmt, ...) __printf(2, 3);
 		return;                      \
 	} while (0)
 
+/* Runs fn(args + i * stride) in a thread pinned to each online CPU i, and joins them all.
+ * Returns false (and records a failure) if a thread could not be created. */
+bool ktest_run_on_each_cpu(struct ktest *t, void (*fn)(void *), void *args, size_t stride,
+			   const char *name);
+
 /* Runs the suites `filter` names ("all" or a comma list). Returns the number of failed cases,
  * or -1 if the filter named no known suite. */
 int ktest_main(const char *filter);

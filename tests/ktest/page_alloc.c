@@ -235,19 +235,12 @@ static void churn_thread(void *arg)
 static void concurrent_alloc_free_counts_exact(struct ktest *t)
 {
 	struct churn c[NR_CPUS];
-	struct task *th[NR_CPUS];
 	unsigned long before = nr_free_pages();
 
-	for (unsigned i = 0; i < ncpus; i++) {
-		c[i] = (struct churn){ .cpu = i };
-		th[i] = kthread_create(churn_thread, &c[i], "pa_churn");
-		KTEST_ASSERT(t, th[i] != NULL);
-		kthread_bind(th[i], i);
-	}
 	for (unsigned i = 0; i < ncpus; i++)
-		kthread_start(th[i]);
+		c[i] = (struct churn){ .cpu = i };
+	KTEST_ASSERT(t, ktest_run_on_each_cpu(t, churn_thread, c, sizeof(c[0]), "pa_churn"));
 	for (unsigned i = 0; i < ncpus; i++) {
-		kthread_join(th[i]);
 		KTEST_EXPECT_EQ(t, c[i].failures, 0);
 		KTEST_EXPECT_EQ(t, c[i].corrupt, 0);
 	}

@@ -208,18 +208,11 @@ static void kmalloc_churn(void *arg)
 static void concurrent_kmalloc_kfree_no_overlap(struct ktest *t)
 {
 	struct churn c[NR_CPUS];
-	struct task *th[NR_CPUS];
 
-	for (unsigned i = 0; i < ncpus; i++) {
-		c[i] = (struct churn){ .cpu = i };
-		th[i] = kthread_create(kmalloc_churn, &c[i], "slab_churn");
-		KTEST_ASSERT(t, th[i] != NULL);
-		kthread_bind(th[i], i);
-	}
 	for (unsigned i = 0; i < ncpus; i++)
-		kthread_start(th[i]);
+		c[i] = (struct churn){ .cpu = i };
+	KTEST_ASSERT(t, ktest_run_on_each_cpu(t, kmalloc_churn, c, sizeof(c[0]), "slab_churn"));
 	for (unsigned i = 0; i < ncpus; i++) {
-		kthread_join(th[i]);
 		KTEST_EXPECT_EQ(t, c[i].corrupt, 0);
 		KTEST_EXPECT_EQ(t, c[i].failures, 0);
 	}
