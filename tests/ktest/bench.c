@@ -7,6 +7,8 @@
 #include <mica/arch.h>
 #include <mica/ktest.h>
 #include <mica/latency.h>
+#include <mica/mm.h>
+#include <mica/slab.h>
 #include <mica/mutex.h>
 #include <mica/rcu.h>
 #include <mica/rwsem.h>
@@ -234,6 +236,41 @@ static void synchronize_rcu_latency(struct ktest *t)
 		  (unsigned long long)(t0 / 1000), HZ);
 }
 
+/* Page allocator and kmalloc throughput on one CPU (the memory-core issue's benchmark). */
+static void page_and_kmalloc_rates(struct ktest *t)
+{
+	const unsigned n = 20000;
+	unsigned done = 0;
+	u64 t0 = arch_clock_ns(), ns;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct page *p = alloc_page(GFP_KERNEL);
+
+		if (!p)
+			break;
+		free_page(p);
+		done++;
+	}
+	ns = arch_clock_ns() - t0;
+	KTEST_ASSERT_EQ(t, done, n);
+	ktest_log(t, "bench: alloc_page+free_page: %llu ns (%llu pairs/s)",
+		  (unsigned long long)(ns / n), (unsigned long long)(n * NSEC_PER_SEC / ns));
+	done = 0;
+	t0 = arch_clock_ns();
+	for (unsigned i = 0; i < n; i++) {
+		void *p = kmalloc(64, GFP_KERNEL);
+
+		if (!p)
+			break;
+		kfree(p);
+		done++;
+	}
+	ns = arch_clock_ns() - t0;
+	KTEST_ASSERT_EQ(t, done, n);
+	ktest_log(t, "bench: kmalloc(64)+kfree: %llu ns (%llu pairs/s)",
+		  (unsigned long long)(ns / n), (unsigned long long)(n * NSEC_PER_SEC / ns));
+}
+
 /* The latency tracer's records after the cases above: where each CPU was least responsive. */
 static void latency_records(struct ktest *t)
 {
@@ -255,4 +292,4 @@ static void latency_records(struct ktest *t)
 
 KTEST_SUITE(bench, KTEST_MANUAL, KTEST_CASE(context_switch_round_trip), KTEST_CASE(ipi_round_trip),
 	    KTEST_CASE(lock_costs_are_sane), KTEST_CASE(synchronize_rcu_latency),
-	    KTEST_CASE(latency_records));
+	    KTEST_CASE(page_and_kmalloc_rates), KTEST_CASE(latency_records));
