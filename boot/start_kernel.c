@@ -91,6 +91,7 @@ void start_kernel(struct boot_info *bi)
 	sched_init();
 	rcu_init();
 	mm_init(bi);
+	kthread_init();
 
 	arch_cpu_init(c);
 	arch_timer_init();

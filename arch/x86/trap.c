@@ -110,9 +110,10 @@ static void x86_trap_link_frameless(struct trap_frame *tf)
 	const u8 *call;
 	s32 rel;
 
-	/* Every kernel stack is in the image's .bss; a trap from a wild %rsp must not fault here.
-	 */
-	if (tf->rsp < (unsigned long)__kernel_start || tf->rsp + 8 > (unsigned long)__kernel_end)
+	/* No gate uses the IST, so the trap frame was pushed on the interrupted stack, just
+	 * below its %rsp: a %rsp elsewhere is wild, and must not be read here. */
+	if (tf->rsp <= (unsigned long)tf || tf->rsp - (unsigned long)tf > BOOT_STACK_SIZE ||
+	    (tf->rsp & 7))
 		return;
 	ret = *(const unsigned long *)tf->rsp;
 	call = (const u8 *)ret - 5;

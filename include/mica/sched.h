@@ -28,7 +28,7 @@
 
 #define TASK_NAME_MAX 16
 #define TASK_STACK_SIZE (16 * 1024)
-#define MAX_TASKS 64 /* kernel threads alive at once, idle tasks not counted */
+#define MAX_TASKS 256 /* kernel threads alive at once, idle tasks not counted (a sanity cap) */
 #define SCHED_SLICE_TICKS 5
 #define RT_PRIO_MAX 63
 
@@ -98,7 +98,8 @@ void sched_yield(void);
 /* Makes t runnable if it sleeps. Returns true if it did. Callable from any context. */
 bool wake_up_process(struct task *t);
 
-/* Kernel threads. create: allocated, not started (-> NULL if MAX_TASKS are alive). */
+/* Kernel threads. create: allocated, not started (-> NULL if MAX_TASKS are alive, or no
+ * memory). May sleep. */
 struct task *kthread_create(void (*fn)(void *), void *arg, const char *name);
 /* Before kthread_start only: pin to a CPU, or make it real-time. */
 void kthread_bind(struct task *t, unsigned cpu);
@@ -115,6 +116,7 @@ void sched_pin_current(int cpu);
 
 /* Scheduler entry points for other kernel parts. */
 void sched_init(void);			  /* boot CPU, before anything is scheduled */
+void kthread_init(void);			  /* boot CPU, once the allocators work */
 void sched_task_entry(void *task);	  /* first code of every new task */
 void sched_wake_new(struct task *t);	  /* first wake-up (kthread_start) */
 void sched_exit_current(void) __noreturn; /* the end of kthread_exit */

@@ -1,66 +1,79 @@
 /*
- * Kernel threads: creation from a fixed pool of task structs and stacks, exit, join.
- * (A fixed pool until the memory core brings kmalloc; task memory is never unmapped, so a
- * stale task pointer is still a task: the mutex spinner relies on that.)
+ * Kernel threads: creation, exit, join. Task structs come from a SLAB_TYPESAFE_BY_RCU cache:
+ * a task pointer found under rcu_read_lock() (or with preemption disabled) still points at a
+ * task struct, perhaps freed and reused, never at other memory. The mutex spinner, which
+ * watches its owner's on_cpu, relies on that. Stacks are TASK_STACK_SIZE blocks of frames.
  */
 #include <mica/errno.h>
+#include <mica/mm.h>
 #include <mica/panic.h>
 #include <mica/printk.h>
 #include <mica/sched.h>
+#include <mica/slab.h>
 #include <mica/string.h>
 
 /* Backtraces and the ports' trap-frame linking bound a walk by BOOT_STACK_SIZE. */
 BUILD_BUG_ON(TASK_STACK_SIZE > BOOT_STACK_SIZE);
+#define TASK_STACK_ORDER 2
+BUILD_BUG_ON((PAGE_SIZE << TASK_STACK_ORDER) != TASK_STACK_SIZE);
 
-static struct task task_pool[MAX_TASKS];
-static char stack_pool[MAX_TASKS][TASK_STACK_SIZE] __aligned(16);
-static DEFINE_SPINLOCK(pool_lock);
-static unsigned nr_threads;
+static struct kmem_cache *task_cache;
+static unsigned nr_threads; /* alive (created, not yet joined); atomic */
+
+void kthread_init(void)
+{
+	task_cache = kmem_cache_create("task", sizeof(struct task), 16, SLAB_TYPESAFE_BY_RCU);
+	if (!task_cache)
+		panic("kthread_init: no memory for the task cache");
+}
 
 unsigned sched_nr_threads(void)
 {
-	return READ_ONCE(nr_threads);
+	return __atomic_load_n(&nr_threads, __ATOMIC_RELAXED);
 }
 
-static struct task *task_alloc(void)
+/* A task struct and its stack, or NULL (MAX_TASKS alive, or no memory). */
+static struct task *task_alloc(const char *name)
 {
-	unsigned long flags = spin_lock_irqsave(&pool_lock);
-	struct task *t = NULL;
+	struct task *t;
+	struct page *stack;
 
-	for (unsigned i = 0; i < MAX_TASKS; i++)
-		if (!task_pool[i].in_use) {
-			t = &task_pool[i];
-			t->in_use = true;
-			t->stack_base = (unsigned long)stack_pool[i];
-			nr_threads++;
-			break;
-		}
-	spin_unlock_irqrestore(&pool_lock, flags);
+	if (__atomic_add_fetch(&nr_threads, 1, __ATOMIC_RELAXED) > MAX_TASKS) {
+		pr_warn("kthread_create: %s: %d threads alive already", name, MAX_TASKS);
+		goto undo_count;
+	}
+	t = kmem_cache_alloc(task_cache, GFP_KERNEL);
+	if (!t)
+		goto undo_count;
+	stack = alloc_pages(GFP_KERNEL, TASK_STACK_ORDER);
+	if (!stack)
+		goto undo_task;
+	/* Zeroed while possibly watched (type-safe reuse): readers see 0s, never garbage. */
+	memset(t, 0, sizeof(*t));
+	t->stack_base = (unsigned long)page_address(stack);
 	return t;
+
+undo_task:
+	kmem_cache_free(task_cache, t);
+undo_count:
+	__atomic_sub_fetch(&nr_threads, 1, __ATOMIC_RELAXED);
+	return NULL;
 }
 
 static void task_free(struct task *t)
 {
-	unsigned long flags = spin_lock_irqsave(&pool_lock);
-
-	t->in_use = false;
-	nr_threads--;
-	spin_unlock_irqrestore(&pool_lock, flags);
+	free_pages(virt_to_page((void *)t->stack_base), TASK_STACK_ORDER);
+	kmem_cache_free(task_cache, t);
+	__atomic_sub_fetch(&nr_threads, 1, __ATOMIC_RELAXED);
 }
 
 struct task *kthread_create(void (*fn)(void *), void *arg, const char *name)
 {
-	struct task *t = task_alloc();
-	unsigned long base;
+	struct task *t = task_alloc(name);
 
-	if (!t) {
-		pr_warn("kthread_create: %s: all %d task slots in use", name, MAX_TASKS);
+	if (!t)
 		return NULL;
-	}
-	base = t->stack_base;
-	memset(t, 0, sizeof(*t));
 	t->in_use = true;
-	t->stack_base = base;
 	strscpy(t->name, name, sizeof(t->name));
 	t->fn = fn;
 	t->arg = arg;
@@ -73,7 +86,7 @@ struct task *kthread_create(void (*fn)(void *), void *arg, const char *name)
 	t->preempt_count = PREEMPT_OFFSET; /* sched_task_entry drops it */
 	list_init(&t->run_node);
 	init_completion(&t->exited);
-	arch_context_init(&t->ctx, base + TASK_STACK_SIZE, sched_task_entry, t);
+	arch_context_init(&t->ctx, t->stack_base + TASK_STACK_SIZE, sched_task_entry, t);
 	return t;
 }
 

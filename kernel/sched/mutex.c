@@ -76,7 +76,8 @@ static bool mutex_try_take(struct mutex *m, struct task *me)
  * (so the spinner itself is not preempted while the owner it watches runs), taking m as soon
  * as it is free. Gives up when the owner sleeps or is preempted, when this CPU should
  * reschedule, when a waiter is owed m (HANDOFF), or after MUTEX_SPIN_MAX_NS.
- * Returns true holding m. Task pointers stay valid (tasks are never unmapped).
+ * Returns true holding m. The owner pointer stays a task pointer while we look, preemption
+ * off: task structs are SLAB_TYPESAFE_BY_RCU (kernel/sched/kthread.c).
  */
 static bool mutex_spin_on_owner(struct mutex *m, struct task *me)
 {
