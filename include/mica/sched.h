@@ -116,7 +116,7 @@ void sched_pin_current(int cpu);
 
 /* Scheduler entry points for other kernel parts. */
 void sched_init(void);			  /* boot CPU, before anything is scheduled */
-void kthread_init(void);			  /* boot CPU, once the allocators work */
+void kthread_init(void);		  /* boot CPU, once the allocators work */
 void sched_task_entry(void *task);	  /* first code of every new task */
 void sched_wake_new(struct task *t);	  /* first wake-up (kthread_start) */
 void sched_exit_current(void) __noreturn; /* the end of kthread_exit */

@@ -8,11 +8,11 @@
 #include <mica/ktest.h>
 #include <mica/latency.h>
 #include <mica/mm.h>
-#include <mica/slab.h>
 #include <mica/mutex.h>
 #include <mica/rcu.h>
 #include <mica/rwsem.h>
 #include <mica/sched.h>
+#include <mica/slab.h>
 #include <mica/smp_call.h>
 #include <mica/spinlock.h>
 #include <mica/time.h>
