@@ -228,7 +228,32 @@ static void kmalloc64_cost(struct ktest *t)
 	ktest_log(t, "figure: kmalloc(64)+kfree %llu ns", (arch_clock_ns() - t0) / n);
 }
 
-KTEST_SUITE(slab, 0, KTEST_CASE(many_objects_do_not_overlap), KTEST_CASE(kmalloc_size_classes),
+/* A cache that cannot grow returns NULL and leaks nothing; it works again once it can. */
+static void cache_growth_failure_leaks_nothing(struct ktest *t)
+{
+	struct kmem_cache *c = kmem_cache_create("grow_fail", 96, 0, 0);
+	unsigned long before, injected;
+	void *obj;
+
+	KTEST_ASSERT(t, c != NULL);
+	before = nr_free_pages();
+	injected = fault_inject_count();
+	fault_inject_set(FAULT_EVERY, 1, false, 0);
+	obj = kmem_cache_alloc(c, GFP_KERNEL | __GFP_NOWARN);
+	fault_inject_clear();
+	KTEST_EXPECT(t, obj == NULL);
+	KTEST_EXPECT(t, fault_inject_count() > injected);
+	KTEST_EXPECT_EQ(t, nr_free_pages(), before);
+	obj = kmem_cache_alloc(c, GFP_KERNEL);
+	KTEST_EXPECT(t, obj != NULL);
+	if (obj)
+		kmem_cache_free(c, obj);
+	kmem_cache_destroy(c);
+	KTEST_EXPECT_EQ(t, nr_free_pages(), before);
+}
+
+KTEST_SUITE(slab, 0, KTEST_CASE(cache_growth_failure_leaks_nothing),
+	    KTEST_CASE(many_objects_do_not_overlap), KTEST_CASE(kmalloc_size_classes),
 	    KTEST_CASE(kmalloc_big_sizes_use_pages), KTEST_CASE(kmalloc_zero_and_fault_injection),
 	    KTEST_CASE(typesafe_by_rcu_frees_after_grace_period),
 	    KTEST_CASE(concurrent_kmalloc_kfree_no_overlap), KTEST_CASE(kmalloc64_cost));
