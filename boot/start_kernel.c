@@ -10,6 +10,7 @@
 #include <mica/errno.h>
 #include <mica/ktest.h>
 #include <mica/mm.h>
+#include <mica/mm_types.h>
 #include <mica/panic.h>
 #include <mica/printk.h>
 #include <mica/rcu.h>
@@ -92,6 +93,7 @@ void start_kernel(struct boot_info *bi)
 	rcu_init();
 	mm_init(bi);
 	kthread_init();
+	vma_init();
 
 	arch_cpu_init(c);
 	arch_timer_init();

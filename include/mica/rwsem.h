@@ -72,6 +72,8 @@ void up_write(struct rw_semaphore *s);
 
 /* Snapshots, stale as soon as read unless the caller holds s. */
 bool rwsem_is_locked(struct rw_semaphore *s);
+/* True if the current task holds s for writing (for lock assertions). */
+bool rwsem_is_write_locked_by_me(struct rw_semaphore *s);
 bool rwsem_is_contended(struct rw_semaphore *s);
 
 /* Debug reports made since boot (tests read it). */

@@ -222,6 +222,11 @@ bool rwsem_is_locked(struct rw_semaphore *s)
 	return READ_ONCE(s->writer) || READ_ONCE(s->readers);
 }
 
+bool rwsem_is_write_locked_by_me(struct rw_semaphore *s)
+{
+	return READ_ONCE(s->writer) == current;
+}
+
 bool rwsem_is_contended(struct rw_semaphore *s)
 {
 	return !list_empty(&s->waiters);

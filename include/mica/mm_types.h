@@ -1,0 +1,109 @@
+/*
+ * Address spaces and their VMAs (DESIGN VM-1; kernel/mm/vma.c, book chapter docs/mm-vma.md).
+ *
+ * An mm_struct is one address space; a vm_area_struct (VMA) is one run of pages [vm_start,
+ * vm_end) in it with the same flags. No page tables yet: this is the bookkeeping that says
+ * which addresses are mapped and how.
+ *
+ * Invariants (vma_verify() checks them all):
+ *   - mm->vmas is sorted by vm_start; VMAs never overlap; every vm_start/vm_end is page
+ *     aligned and vm_start < vm_end;
+ *   - no two adjacent VMAs are mergeable (vma_can_merge()): every change merges back;
+ *   - mm->map_count is the number of VMAs on the list;
+ *   - vm_pgoff is linear: for anonymous memory a VMA made at address A has pgoff A >> PAGE_SHIFT,
+ *     and splitting keeps each page's pgoff (the upper half gets pgoff + pages below the cut).
+ *
+ * Locking: mm->mmap_lock held for write to change the list or any VMA, for read to look up.
+ * Every function here checks it. Lock order (later): mmap_lock -> anon_vma lock -> PTE lock.
+ *
+ * Errors: -EINVAL (bad range), -EEXIST (insert over a mapped page), -ENOMEM (no memory, or
+ * vma_protect over a hole, as mprotect). On any error nothing has changed: every function
+ * allocates what it may need first, then commits without failing.
+ */
+#ifndef MICA_MM_TYPES_H
+#define MICA_MM_TYPES_H
+
+#include <mica/atomic.h>
+#include <mica/list.h>
+#include <mica/mm.h>
+#include <mica/rwsem.h>
+#include <mica/types.h>
+
+/* vm_flags */
+#define VM_READ 0x01UL
+#define VM_WRITE 0x02UL
+#define VM_EXEC 0x04UL
+#define VM_SHARED 0x08UL
+#define VM_ANON 0x10UL
+#define VM_PROT_MASK (VM_READ | VM_WRITE | VM_EXEC) /* what vma_protect() changes */
+
+struct anon_vma;
+
+struct mm_struct {
+	struct rw_semaphore mmap_lock;
+	/* guarded by mmap_lock */
+	struct list_head vmas; /* struct vm_area_struct.vm_list, sorted by vm_start */
+	int map_count;	       /* VMAs on vmas */
+	/* atomic */
+	atomic_t users;	       /* references; the last mm_put() frees it */
+	unsigned long cpumask; /* CPUs where it is or was active (bit n: CPU n); unused yet */
+};
+
+struct vm_area_struct {
+	/* guarded by vm_mm->mmap_lock */
+	unsigned long vm_start;	   /* first byte, page aligned */
+	unsigned long vm_end;	   /* first byte after, page aligned */
+	unsigned long vm_flags;	   /* VM_* */
+	unsigned long vm_pgoff;	   /* page offset of vm_start (linear; see above) */
+	struct anon_vma *anon_vma; /* reserved for rmap (AV-*): NULL until then */
+	struct list_head vm_list;  /* on vm_mm->vmas */
+	struct mm_struct *vm_mm;
+};
+
+static inline unsigned long vma_pages(const struct vm_area_struct *v)
+{
+	return (v->vm_end - v->vm_start) >> PAGE_SHIFT;
+}
+
+/* Creates the caches. Boot CPU, once, after kthread_init(). */
+void vma_init(void);
+
+/* Returns a new empty mm with one reference, or NULL if no memory. May sleep. */
+struct mm_struct *mm_create(void);
+static inline void mm_get(struct mm_struct *mm)
+{
+	atomic_inc(&mm->users);
+}
+/* Drops a reference; the last one frees every VMA and the mm. */
+void mm_put(struct mm_struct *mm);
+
+/* Returns the first VMA with vm_end > addr (it may start above addr), or NULL. Read lock. */
+struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr);
+/* Returns the first VMA overlapping [start, end), or NULL. Read lock. */
+struct vm_area_struct *find_vma_intersection(struct mm_struct *mm, unsigned long start,
+					     unsigned long end);
+/* True if next may be folded into prev: adjacent, same flags, contiguous pgoff, same anon_vma
+ * (the rmap issue refines the last rule). */
+bool vma_can_merge(const struct vm_area_struct *prev, const struct vm_area_struct *next);
+
+/* Maps [start, start+len) with flags and pgoff, merging with its neighbours when it can.
+ * 0, -EINVAL (unaligned, empty, wrapping), -EEXIST (any page already mapped), -ENOMEM. */
+int vma_insert(struct mm_struct *mm, unsigned long start, unsigned long len, unsigned long flags,
+	       unsigned long pgoff);
+/* Cuts vma in two at addr (page aligned, strictly inside); vma keeps the lower half. Leaves
+ * two mergeable VMAs: a step for callers, who merge back. 0, -EINVAL, -ENOMEM. */
+int vma_split(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr);
+/* Merges every mergeable neighbour pair touching [start, end). Never fails. */
+void vma_merge_range(struct mm_struct *mm, unsigned long start, unsigned long end);
+/* Unmaps [start, start+len) (holes are fine, as munmap). 0, -EINVAL, -ENOMEM. */
+int vma_unmap_range(struct mm_struct *mm, unsigned long start, unsigned long len);
+/* Sets the VM_READ/WRITE/EXEC bits of [start, start+len) to prot (others kept), as mprotect.
+ * 0, -EINVAL (bad range or prot), -ENOMEM (a hole in the range, or no memory). */
+int vma_protect(struct mm_struct *mm, unsigned long start, unsigned long len, unsigned long prot);
+/* Checks every invariant above; returns 0, or -EINVAL after printing the first one broken. */
+int vma_verify(struct mm_struct *mm);
+
+/* The VMA cache, for tests that drain it to make fault injection reach it. */
+extern struct kmem_cache *vm_area_cachep;
+
+#endif

@@ -1,0 +1,373 @@
+/*
+ * VMAs: the mapped ranges of one address space (DESIGN VM-1; include/mica/mm_types.h for the
+ * invariants, docs/mm-vma.md for the walk-through).
+ *
+ * A plain sorted doubly linked list, searched linearly: clarity over speed (Linux uses a maple
+ * tree; an rbtree would do). Every change follows one pattern, so no error leaves half a change
+ * behind: check the arguments, allocate every VMA the change may need (at most two: one per
+ * edge), then commit with steps that cannot fail, then free what was not used.
+ */
+#include <mica/errno.h>
+#include <mica/mm_types.h>
+#include <mica/panic.h>
+#include <mica/printk.h>
+#include <mica/sched.h>
+#include <mica/slab.h>
+
+struct kmem_cache *vm_area_cachep;
+static struct kmem_cache *mm_cachep;
+
+#define vma_next_of(mm, v)                \
+	((v)->vm_list.next == &(mm)->vmas \
+	     ? NULL                       \
+	     : list_entry((v)->vm_list.next, struct vm_area_struct, vm_list))
+#define vma_prev_of(mm, v)                \
+	((v)->vm_list.prev == &(mm)->vmas \
+	     ? NULL                       \
+	     : list_entry((v)->vm_list.prev, struct vm_area_struct, vm_list))
+
+/* Lock contracts. rwsem does not track readers one by one, so "read" means "held somehow". */
+static void assert_write_locked(struct mm_struct *mm, const char *fn)
+{
+	if (!rwsem_is_write_locked_by_me(&mm->mmap_lock))
+		panic("%s: mmap_lock not held for write", fn);
+}
+
+static void assert_locked(struct mm_struct *mm, const char *fn)
+{
+	if (!rwsem_is_locked(&mm->mmap_lock))
+		panic("%s: mmap_lock not held", fn);
+}
+
+/* Creates the caches. Boot CPU, once, after kthread_init(). */
+void vma_init(void)
+{
+	vm_area_cachep = kmem_cache_create("vm_area_struct", sizeof(struct vm_area_struct), 0, 0);
+	mm_cachep = kmem_cache_create("mm_struct", sizeof(struct mm_struct), 0, 0);
+	if (!vm_area_cachep || !mm_cachep)
+		panic("vma_init: no memory for the caches");
+}
+
+/* Returns a new empty mm with one reference, or NULL if no memory. May sleep. */
+struct mm_struct *mm_create(void)
+{
+	struct mm_struct *mm = kmem_cache_alloc(mm_cachep, GFP_KERNEL | __GFP_ZERO);
+
+	if (!mm)
+		return NULL;
+	init_rwsem(&mm->mmap_lock);
+	list_init(&mm->vmas);
+	atomic_set(&mm->users, 1);
+	return mm;
+}
+
+/* Drops a reference; the last one frees every VMA and the mm. No lock: nobody else has it. */
+void mm_put(struct mm_struct *mm)
+{
+	struct vm_area_struct *v, *tmp;
+
+	if (atomic_add_return(&mm->users, -1) != 0)
+		return;
+	/* Hook: the full-mm mmu_gather (exit_mmap, MG-6) will zap the page tables here. */
+	list_for_each_entry_safe(v, tmp, &mm->vmas, vm_list)
+	{
+		list_del_init(&v->vm_list);
+		kmem_cache_free(vm_area_cachep, v);
+	}
+	kmem_cache_free(mm_cachep, mm);
+}
+
+/* Returns the first VMA with vm_end > addr (it may start above addr), or NULL. Read lock. */
+struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr)
+{
+	struct vm_area_struct *v;
+
+	assert_locked(mm, "find_vma");
+	list_for_each_entry(v, &mm->vmas, vm_list) if (v->vm_end > addr) return v;
+	return NULL;
+}
+
+/* Returns the first VMA overlapping [start, end), or NULL. Read lock. */
+struct vm_area_struct *find_vma_intersection(struct mm_struct *mm, unsigned long start,
+					     unsigned long end)
+{
+	struct vm_area_struct *v = find_vma(mm, start);
+
+	return v && v->vm_start < end ? v : NULL;
+}
+
+/* True if next may be folded into prev: adjacent, same flags, contiguous pgoff, same anon_vma.
+ * The rmap issue extends the last rule (AV-3: a neighbour's anon_vma may be reused). */
+bool vma_can_merge(const struct vm_area_struct *prev, const struct vm_area_struct *next)
+{
+	return prev->vm_end == next->vm_start && prev->vm_flags == next->vm_flags &&
+	       prev->vm_pgoff + vma_pages(prev) == next->vm_pgoff &&
+	       prev->anon_vma == next->anon_vma;
+}
+
+/* True if [start, start+len) is a non-empty, page-aligned range that does not wrap. */
+static bool range_ok(unsigned long start, unsigned long len)
+{
+	return len != 0 && (start & ~PAGE_MASK) == 0 && (len & ~PAGE_MASK) == 0 &&
+	       start + len > start;
+}
+
+static struct vm_area_struct *vma_alloc(void)
+{
+	return kmem_cache_alloc(vm_area_cachep, GFP_KERNEL | __GFP_NOWARN);
+}
+
+static void vma_unlink_free(struct mm_struct *mm, struct vm_area_struct *v)
+{
+	list_del_init(&v->vm_list);
+	mm->map_count--;
+	kmem_cache_free(vm_area_cachep, v);
+}
+
+/* Folds next into prev (vma_can_merge() said yes) and frees next. */
+static void vma_fold(struct mm_struct *mm, struct vm_area_struct *prev, struct vm_area_struct *next)
+{
+	prev->vm_end = next->vm_end;
+	vma_unlink_free(mm, next);
+}
+
+/* Maps [start, start+len) with flags and pgoff, merging with its neighbours when it can.
+ * 0, -EINVAL (unaligned, empty, wrapping), -EEXIST (any page already mapped), -ENOMEM.
+ * Overlap is refused rather than unmapped first: MAP_FIXED-style replacement is the caller's
+ * business (vma_unmap_range() then vma_insert()). */
+int vma_insert(struct mm_struct *mm, unsigned long start, unsigned long len, unsigned long flags,
+	       unsigned long pgoff)
+{
+	unsigned long end = start + len;
+	struct vm_area_struct *prev = NULL, *next, *v,
+			      new = { .vm_start = start,
+				      .vm_end = end,
+				      .vm_flags = flags,
+				      .vm_pgoff = pgoff };
+	bool to_prev, to_next;
+
+	assert_write_locked(mm, "vma_insert");
+	if (!range_ok(start, len))
+		return -EINVAL;
+	next = find_vma(mm, start);
+	if (next && next->vm_start < end)
+		return -EEXIST;
+	prev = next ? vma_prev_of(mm, next)
+		    : (list_empty(&mm->vmas)
+			   ? NULL
+			   : list_entry(mm->vmas.prev, struct vm_area_struct, vm_list));
+	to_prev = prev && vma_can_merge(prev, &new);
+	to_next = next && vma_can_merge(&new, next);
+	if (to_prev && to_next) { /* fills the gap exactly: prev swallows new and next */
+		vma_fold(mm, prev, next);
+	} else if (to_prev) {
+		prev->vm_end = end;
+	} else if (to_next) {
+		next->vm_start = start;
+		next->vm_pgoff = pgoff;
+	} else {
+		if (!(v = vma_alloc()))
+			return -ENOMEM;
+		*v = new;
+		v->vm_mm = mm;
+		/* after prev, or first */
+		__list_insert(&v->vm_list, prev ? &prev->vm_list : &mm->vmas,
+			      prev ? prev->vm_list.next : mm->vmas.next);
+		mm->map_count++;
+	}
+	return 0;
+}
+
+/* Cuts vma at addr into vma [start, addr) and spare [addr, end), linked after it. Cannot fail:
+ * spare was allocated by the caller. */
+static void __vma_split(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr,
+			struct vm_area_struct *spare)
+{
+	*spare = *vma;
+	spare->vm_start = addr;
+	spare->vm_pgoff = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+	vma->vm_end = addr;
+	list_add(&spare->vm_list, &vma->vm_list);
+	mm->map_count++;
+}
+
+/* Cuts vma in two at addr (page aligned, strictly inside); vma keeps the lower half. Leaves
+ * two mergeable VMAs: a step for callers, who merge back. 0, -EINVAL, -ENOMEM. */
+int vma_split(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr)
+{
+	struct vm_area_struct *spare;
+
+	assert_write_locked(mm, "vma_split");
+	if ((addr & ~PAGE_MASK) || addr <= vma->vm_start || addr >= vma->vm_end)
+		return -EINVAL;
+	if (!(spare = vma_alloc()))
+		return -ENOMEM;
+	__vma_split(mm, vma, addr, spare);
+	return 0;
+}
+
+/* Merges every mergeable neighbour pair touching [start, end). Never fails. */
+void vma_merge_range(struct mm_struct *mm, unsigned long start, unsigned long end)
+{
+	struct vm_area_struct *v = find_vma(mm, start), *next;
+
+	assert_write_locked(mm, "vma_merge_range");
+	if (!v)
+		return;
+	if (vma_prev_of(mm, v)) /* the VMA just below may merge with the first one inside */
+		v = vma_prev_of(mm, v);
+	while ((next = vma_next_of(mm, v)) && v->vm_start <= end) {
+		if (vma_can_merge(v, next))
+			vma_fold(mm, v, next); /* and try v again with its new next */
+		else
+			v = next;
+	}
+}
+
+/* Allocates the (at most two) VMAs needed to cut [start, end) out of the VMAs around its
+ * edges. Returns 0 or -ENOMEM (having freed what it got). */
+static int prealloc_edges(struct mm_struct *mm, unsigned long start, unsigned long end,
+			  struct vm_area_struct *spare[2])
+{
+	struct vm_area_struct *lo = find_vma(mm, start), *hi = find_vma(mm, end);
+	unsigned need = 0;
+
+	need += lo && lo->vm_start < start;		      /* start cuts a VMA */
+	need += hi && hi->vm_start < end && end < hi->vm_end; /* end cuts one (maybe lo too) */
+	spare[0] = spare[1] = NULL;
+	for (unsigned i = 0; i < need; i++) {
+		if (!(spare[i] = vma_alloc())) {
+			if (i)
+				kmem_cache_free(vm_area_cachep, spare[0]);
+			spare[0] = NULL;
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* Splits at start and at end where they fall strictly inside a VMA, using the spares (the
+ * used ones are set to NULL). Afterwards [start, end) is covered by whole VMAs only. */
+static void split_edges(struct mm_struct *mm, unsigned long start, unsigned long end,
+			struct vm_area_struct *spare[2])
+{
+	struct vm_area_struct *v;
+	unsigned used = 0;
+
+	if ((v = find_vma(mm, start)) && v->vm_start < start) {
+		__vma_split(mm, v, start, spare[used]);
+		spare[used++] = NULL;
+	}
+	if ((v = find_vma(mm, end)) && v->vm_start < end && end < v->vm_end) {
+		__vma_split(mm, v, end, spare[used]);
+		spare[used++] = NULL;
+	}
+}
+
+static void free_spares(struct vm_area_struct *spare[2])
+{
+	for (unsigned i = 0; i < 2; i++)
+		if (spare[i])
+			kmem_cache_free(vm_area_cachep, spare[i]);
+}
+
+/* Unmaps [start, start+len) (holes are fine, as munmap). 0, -EINVAL, -ENOMEM. */
+int vma_unmap_range(struct mm_struct *mm, unsigned long start, unsigned long len)
+{
+	unsigned long end = start + len;
+	struct vm_area_struct *spare[2], *v, *tmp;
+
+	assert_write_locked(mm, "vma_unmap_range");
+	if (!range_ok(start, len))
+		return -EINVAL;
+	if (prealloc_edges(mm, start, end, spare))
+		return -ENOMEM;
+	split_edges(mm, start, end, spare);
+	/*
+	 * Hook: the mmu_gather unmap goes here (MG-6): tlb_gather_mmu(), unmap_vmas() over the
+	 * VMAs in [start, end), free_pgtables() between the neighbours, tlb_finish_mmu(); and
+	 * (AV-5) unlink each VMA from its anon_vma before its tables are freed.
+	 */
+	list_for_each_entry_safe(v, tmp, &mm->vmas, vm_list)
+	{
+		if (v->vm_start >= end)
+			break;
+		if (v->vm_start >= start) /* whole VMAs only, after split_edges() */
+			vma_unlink_free(mm, v);
+	}
+	free_spares(spare);
+	return 0;
+}
+
+/* True if every page of [start, end) is mapped. */
+static bool range_mapped(struct mm_struct *mm, unsigned long start, unsigned long end)
+{
+	struct vm_area_struct *v;
+
+	for (v = find_vma(mm, start); v && start < end; v = vma_next_of(mm, v)) {
+		if (v->vm_start > start)
+			return false;
+		start = v->vm_end;
+	}
+	return start >= end;
+}
+
+/* Sets the VM_READ/WRITE/EXEC bits of [start, start+len) to prot (others kept), as mprotect.
+ * 0, -EINVAL (bad range or prot), -ENOMEM (a hole in the range, or no memory). */
+int vma_protect(struct mm_struct *mm, unsigned long start, unsigned long len, unsigned long prot)
+{
+	unsigned long end = start + len;
+	struct vm_area_struct *spare[2], *v;
+
+	assert_write_locked(mm, "vma_protect");
+	if (!range_ok(start, len) || (prot & ~VM_PROT_MASK))
+		return -EINVAL;
+	if (!range_mapped(mm, start, end))
+		return -ENOMEM;
+	if (prealloc_edges(mm, start, end, spare))
+		return -ENOMEM;
+	split_edges(mm, start, end, spare);
+	for (v = find_vma(mm, start); v && v->vm_start < end; v = vma_next_of(mm, v))
+		v->vm_flags = (v->vm_flags & ~VM_PROT_MASK) | prot;
+	/* Hook: change_protection() will rewrite the PTEs of [start, end) here, then flush. */
+	vma_merge_range(mm, start, end);
+	free_spares(spare);
+	return 0;
+}
+
+/* Checks every invariant of mm_types.h; returns 0, or -EINVAL after printing the first one
+ * broken. Read lock. */
+int vma_verify(struct mm_struct *mm)
+{
+	struct vm_area_struct *v, *prev = NULL;
+	int n = 0;
+
+	assert_locked(mm, "vma_verify");
+	list_for_each_entry(v, &mm->vmas, vm_list)
+	{
+		const char *why = NULL;
+
+		if ((v->vm_start & ~PAGE_MASK) || (v->vm_end & ~PAGE_MASK))
+			why = "unaligned";
+		else if (v->vm_start >= v->vm_end)
+			why = "empty or inverted";
+		else if (v->vm_mm != mm)
+			why = "vm_mm is another mm";
+		else if (prev && prev->vm_end > v->vm_start)
+			why = "unsorted or overlapping";
+		else if (prev && vma_can_merge(prev, v))
+			why = "mergeable with the previous VMA";
+		if (why) {
+			pr_err("vma_verify: [%lx, %lx) flags %lx pgoff %lx: %s", v->vm_start,
+			       v->vm_end, v->vm_flags, v->vm_pgoff, why);
+			return -EINVAL;
+		}
+		prev = v;
+		n++;
+	}
+	if (n != mm->map_count) {
+		pr_err("vma_verify: map_count %d but %d VMAs", mm->map_count, n);
+		return -EINVAL;
+	}
+	return 0;
+}
