@@ -98,50 +98,43 @@ static void rwsem_wait(struct rw_semaphore *s, struct rwsem_waiter *w)
 	spin_unlock(&s->lock);
 }
 
-void down_read(struct rw_semaphore *s)
+/* down_read and down_write: the checks, then take s at once if it is free for this kind of
+ * holder and nobody queues ahead, else wait in FIFO order (rwsem_wait). */
+static void rwsem_down(struct rw_semaphore *s, bool writer, unsigned long site)
 {
-	unsigned long site = (unsigned long)__builtin_return_address(0);
-	struct rwsem_waiter w = { .writer = false };
+	struct rwsem_waiter w = { .writer = writer };
 
-	if (!rwsem_usable(s, "down_read in interrupt context"))
+	if (!rwsem_usable(s, writer ? "down_write in interrupt context"
+				    : "down_read in interrupt context"))
 		return;
 	might_sleep();
 	w.task = current;
 	if (unlikely(READ_ONCE(s->writer) == w.task)) {
-		rwsem_report(s, "down_read by its writer");
+		rwsem_report(s, writer ? "recursive down_write by its writer"
+				       : "down_read by its writer");
 		return;
 	}
 	spin_lock(&s->lock);
-	if (!s->writer && list_empty(&s->waiters)) {
-		s->readers++;
+	if (!s->writer && (!writer || !s->readers) && list_empty(&s->waiters)) {
+		if (writer)
+			s->writer = w.task;
+		else
+			s->readers++;
 		spin_unlock(&s->lock);
 	} else {
 		rwsem_wait(s, &w);
 	}
-	lock_acquire(&s->dep_map, site, true);
+	lock_acquire(&s->dep_map, site, !writer);
+}
+
+void down_read(struct rw_semaphore *s)
+{
+	rwsem_down(s, false, (unsigned long)__builtin_return_address(0));
 }
 
 void down_write(struct rw_semaphore *s)
 {
-	unsigned long site = (unsigned long)__builtin_return_address(0);
-	struct rwsem_waiter w = { .writer = true };
-
-	if (!rwsem_usable(s, "down_write in interrupt context"))
-		return;
-	might_sleep();
-	w.task = current;
-	if (unlikely(READ_ONCE(s->writer) == w.task)) {
-		rwsem_report(s, "recursive down_write by its writer");
-		return;
-	}
-	spin_lock(&s->lock);
-	if (!s->writer && !s->readers && list_empty(&s->waiters)) {
-		s->writer = w.task;
-		spin_unlock(&s->lock);
-	} else {
-		rwsem_wait(s, &w);
-	}
-	lock_acquire(&s->dep_map, site, false);
+	rwsem_down(s, true, (unsigned long)__builtin_return_address(0));
 }
 
 bool down_read_trylock(struct rw_semaphore *s)
