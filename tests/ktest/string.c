@@ -18,6 +18,36 @@ static void copies_and_compares(struct ktest *t)
 	KTEST_EXPECT(t, strchr("kernel", 'z') == NULL);
 	memset(b, 'a', sizeof(b));
 	KTEST_EXPECT_EQ(t, b[15], 'a');
+	{
+		static const char k[] = "kernel";
+
+		KTEST_EXPECT(t, memchr(k, 'r', 6) == k + 2);
+		KTEST_EXPECT(t, memchr(k, 'l', 5) == NULL); /* the l is the 6th byte */
+		KTEST_EXPECT(t, memchr(k, '\0', 7) == k + 6);
+	}
+}
+
+/* The word-at-a-time paths of memset/memcpy, at every alignment and length around a word,
+ * against what a byte-by-byte loop would leave. */
+static void word_paths_match_bytes(struct ktest *t)
+{
+	static unsigned char src[64], dst[64];
+	bool ok = true;
+
+	for (unsigned i = 0; i < sizeof(src); i++)
+		src[i] = (unsigned char)(i * 7 + 1);
+	for (unsigned off = 0; off < 9; off++) {
+		for (unsigned len = 0; off + len <= 40; len++) {
+			memset(dst, 0xee, sizeof(dst));
+			memcpy(dst + off, src + off, len);
+			for (unsigned i = 0; i < sizeof(dst); i++)
+				ok &= dst[i] == (i >= off && i < off + len ? src[i] : 0xee);
+			memset(dst + off, 0x5c, len);
+			for (unsigned i = 0; i < sizeof(dst); i++)
+				ok &= dst[i] == (i >= off && i < off + len ? 0x5c : 0xee);
+		}
+	}
+	KTEST_EXPECT(t, ok);
 }
 
 static void memmove_handles_overlap(struct ktest *t)
@@ -55,5 +85,6 @@ static void kstrtoul_rejects_garbage(struct ktest *t)
 	KTEST_EXPECT_EQ(t, kstrtoul("99999999999999999999999", &v), -EINVAL);
 }
 
-KTEST_SUITE(string, 0, KTEST_CASE(copies_and_compares), KTEST_CASE(memmove_handles_overlap),
-	    KTEST_CASE(strscpy_reports_truncation), KTEST_CASE(kstrtoul_rejects_garbage));
+KTEST_SUITE(string, 0, KTEST_CASE(copies_and_compares), KTEST_CASE(word_paths_match_bytes),
+	    KTEST_CASE(memmove_handles_overlap), KTEST_CASE(strscpy_reports_truncation),
+	    KTEST_CASE(kstrtoul_rejects_garbage));
