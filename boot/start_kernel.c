@@ -12,6 +12,7 @@
 #include <mica/mm.h>
 #include <mica/mm_types.h>
 #include <mica/panic.h>
+#include <mica/preempt.h>
 #include <mica/printk.h>
 #include <mica/rcu.h>
 #include <mica/sched.h>
@@ -97,9 +98,11 @@ void start_kernel(struct boot_info *bi)
 
 	arch_cpu_init(c);
 	arch_timer_init();
+	WRITE_ONCE(early_boot, false);
 	arch_irq_enable();
 	smp_boot_secondaries();
 
+	might_sleep_reports_at_boot = might_sleep_reports;
 	start_ktests();
 	pr_info("no user space yet: the boot task becomes cpu0's idle task (quit QEMU: Ctrl-A X)");
 	sched_idle_loop();

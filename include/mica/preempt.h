@@ -65,7 +65,12 @@ void irq_exit(void);
 /* Reports "sleeping function called from invalid context" once per call site (PR-4). */
 void __might_sleep(const char *file, int line);
 #define might_sleep() __might_sleep(__FILE__, __LINE__)
-/* How many such reports were made since boot (tests read it). */
-extern unsigned long might_sleep_reports;
+/* How many such reports were made since boot (tests read it), and how many of them before
+ * the first test ran (the boot itself must make none). */
+extern unsigned long might_sleep_reports, might_sleep_reports_at_boot;
+/* True while the boot CPU sets up alone with interrupts still masked: nothing can preempt or
+ * wait for it, so sleeping functions (cache creation) are legal there. start_kernel() clears
+ * it as it first enables interrupts. */
+extern bool early_boot;
 
 #endif

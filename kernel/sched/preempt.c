@@ -9,7 +9,8 @@
 #include <mica/softirq.h>
 #include <mica/timer.h>
 
-unsigned long might_sleep_reports;
+unsigned long might_sleep_reports, might_sleep_reports_at_boot;
+bool early_boot = true;
 
 unsigned *preempt_count_ptr(void)
 {
@@ -145,7 +146,7 @@ void __might_sleep(const char *file, int line)
 	bool irqs_off = arch_irqs_disabled();
 	struct task *t;
 
-	if (likely(!pc && !irqs_off) || panic_in_progress())
+	if (likely(!pc && !irqs_off) || panic_in_progress() || READ_ONCE(early_boot))
 		return;
 	__atomic_add_fetch(&might_sleep_reports, 1, __ATOMIC_RELAXED);
 	if (!first_report(file, line))

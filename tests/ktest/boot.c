@@ -2,6 +2,7 @@
 #include <mica/bootinfo.h>
 #include <mica/errno.h>
 #include <mica/ktest.h>
+#include <mica/preempt.h>
 #include <mica/string.h>
 
 extern const char fdt_sample_dtb[];
@@ -48,5 +49,13 @@ static void fdt_rejects_garbage(struct ktest *t)
 	KTEST_EXPECT_EQ(t, sample.nmem + sample.ncpus + sample.nreserved, 0);
 }
 
+/* The boot path (caches created, CPUs started) never slept where it must not. Checked here
+ * because a report on the console alone passes every other test. */
+static void boot_made_no_sleeping_in_atomic_report(struct ktest *t)
+{
+	KTEST_EXPECT_EQ(t, might_sleep_reports_at_boot, 0);
+}
+
 KTEST_SUITE(boot, 0, KTEST_CASE(fdt_finds_memory_and_reservations),
-	    KTEST_CASE(fdt_lists_boot_cpu_first), KTEST_CASE(fdt_rejects_garbage));
+	    KTEST_CASE(fdt_lists_boot_cpu_first), KTEST_CASE(fdt_rejects_garbage),
+	    KTEST_CASE(boot_made_no_sleeping_in_atomic_report));
