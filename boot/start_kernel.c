@@ -95,6 +95,7 @@ void start_kernel(struct boot_info *bi)
 	mm_init(bi);
 	kthread_init();
 	vma_init();
+	pgtable_init();
 
 	arch_cpu_init(c);
 	arch_timer_init();

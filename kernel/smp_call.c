@@ -127,7 +127,7 @@ int smp_call_function_single(unsigned cpu, smp_call_fn fn, void *arg, bool wait)
 	return 0;
 }
 
-void smp_call_function(smp_call_fn fn, void *arg, bool wait)
+void smp_call_function_mask(unsigned long mask, smp_call_fn fn, void *arg, bool wait)
 {
 	struct call_entry e[NR_CPUS];
 	unsigned me;
@@ -136,13 +136,18 @@ void smp_call_function(smp_call_fn fn, void *arg, bool wait)
 	preempt_disable();
 	me = smp_processor_id();
 	for (unsigned i = 0; i < ncpus; i++)
-		if (i != me && cpus[i].online)
+		if ((mask & (1UL << i)) && i != me && cpus[i].online)
 			call_remote(i, fn, arg, &e[i], wait);
 	if (wait)
 		for (unsigned i = 0; i < ncpus; i++)
-			if (i != me && cpus[i].online)
+			if ((mask & (1UL << i)) && i != me && cpus[i].online)
 				wait_done(&e[i]);
 	preempt_enable();
+}
+
+void smp_call_function(smp_call_fn fn, void *arg, bool wait)
+{
+	smp_call_function_mask(~0UL, fn, arg, wait);
 }
 
 void on_each_cpu(smp_call_fn fn, void *arg, bool wait)

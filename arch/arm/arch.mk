@@ -10,7 +10,7 @@ ARCH_CFLAGS := -mcpu=cortex-a15 -marm -mfloat-abi=soft -mno-unaligned-access
 ARCH_LDFLAGS := -Wl,--build-id=none -z max-page-size=4096
 ARCH_SRCS := arch/arm/head.S arch/arm/entry.S arch/arm/switch.S arch/arm/boot.c arch/arm/mmu.c \
 	arch/arm/console.c arch/arm/trap.c arch/arm/gic.c arch/arm/timer.c arch/arm/smp.c \
-	arch/arm/power.c arch/arm/cpu.c arch/arm/task.c
+	arch/arm/power.c arch/arm/cpu.c arch/arm/task.c arch/arm/uaccess.S
 # 64-bit division (__aeabi_uldivmod). This multilib (thumb/v7-a/nofp) is soft float; its Thumb
 # code is reached by BLX, which the linker inserts (interworking, ARM ARM A4.1.1).
 ARCH_LIBS := $(shell $(CROSS_COMPILE)gcc $(ARCH_CFLAGS) -print-libgcc-file-name)

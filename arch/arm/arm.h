@@ -41,6 +41,7 @@ void arm_timer_irq(void);
 /* trap.c */
 void arm_trap_link_frames(struct trap_frame *tf);
 void arm_trap_unexpected(struct trap_frame *tf) __noreturn;
+void arm_trap_abort(struct trap_frame *tf);
 
 /* power.c: set once arch_exit() has asked QEMU to exit (see the svc case in trap.c). */
 extern volatile bool arm_exit_requested;

@@ -8,8 +8,9 @@
  * there (asm/arch.h) and call C with it. The kernel itself only runs in SVC mode, so the
  * interrupted sp is the frame's top.
  *
- * Only IRQs come back (arm_irq_entry); every other exception in the kernel is a bug and its C
- * handler panics.
+ * IRQs and aborts come back (arm_irq_entry, arm_pabt_entry, arm_dabt_entry: an abort may be a
+ * page fault that do_page_fault() resolves, or a user copy's fault it sends to a fixup);
+ * every other exception in the kernel is a bug and its C handler panics.
  *
  * Why no exception-mode stack matters for the scheduler: an IRQ's C handler may switch tasks
  * (irq_exit(), kernel preemption), and the interrupted task may resume later on another CPU.
@@ -106,24 +107,16 @@ arm_vectors:
 
 	trap_stub_fatal arm_und_entry, ARM_VEC_UND, 4
 	trap_stub_fatal arm_svc_entry, ARM_VEC_SVC, 4
-	trap_stub_fatal arm_pabt_entry, ARM_VEC_PABT, 4
-	trap_stub_fatal arm_dabt_entry, ARM_VEC_DABT, 8
 	trap_stub_fatal arm_fiq_entry, ARM_VEC_FIQ, 4
 	trap_stub_fatal arm_unused_entry, ARM_VEC_UNUSED, 0
 
 /*
- * IRQ: handle, then resume the interrupted code exactly as it was. arm_handle_irq() ends with
- * irq_exit(), which may switch to another task and return much later, possibly on another CPU:
- * r4 is callee-saved, so it still points at this task's frame then, and the exit below reads
- * only that frame, nothing of the CPU it runs on.
+ * Resumes the interrupted code from the frame at r4, exactly as the frame says: the C handler
+ * may have switched tasks and come back on another CPU (r4 is callee-saved, so it still points
+ * at this task's frame then), or changed the frame's pc (a user copy's fixup). Reads only the
+ * frame, nothing of the CPU it runs on.
  */
-	.global arm_irq_entry
-	.type arm_irq_entry, %function
-arm_irq_entry:
-	trap_cfi_start
-	trap_enter ARM_VEC_IRQ, 4
-	trap_cfi_frame r4, TF_SIZE
-	bl	arm_handle_irq
+	.macro	trap_exit
 	mov	sp, r4
 	.cfi_def_cfa sp, TF_SIZE
 	add	sp, sp, #TF_R0
@@ -137,5 +130,27 @@ arm_irq_entry:
 	 * must not succeed on it (ARM ARM A3.4.4, "Context switch support"). */
 	clrex
 	rfeia	sp!				@ pop pc and cpsr: back to the interrupted code
+	.endm
+
+/* A stub for an exception that returns: handler(tf), then trap_exit. */
+	.macro	trap_stub_return name, vector, lr_adjust, handler
+	.global \name
+	.type \name, %function
+\name:
+	trap_cfi_start
+	trap_enter \vector, \lr_adjust
+	trap_cfi_frame r4, TF_SIZE
+	bl	\handler
+	trap_exit
 	.cfi_endproc
-	.size arm_irq_entry, . - arm_irq_entry
+	.size \name, . - \name
+	.endm
+
+/* IRQ: arm_handle_irq() ends with irq_exit(), which may switch to another task and return much
+ * later, possibly on another CPU. */
+	trap_stub_return arm_irq_entry, ARM_VEC_IRQ, 4, arm_handle_irq
+
+/* Aborts: arm_trap_abort() (trap.c) sends page faults to do_page_fault() and panics on the
+ * rest. The pc saved is the instruction that faulted, so returning runs it again. */
+	trap_stub_return arm_pabt_entry, ARM_VEC_PABT, 4, arm_trap_abort
+	trap_stub_return arm_dabt_entry, ARM_VEC_DABT, 8, arm_trap_abort

@@ -1,5 +1,6 @@
 /*
- * Unexpected exceptions, the register dump and the frame-pointer unwinder.
+ * Aborts (page faults to the generic handler), unexpected exceptions, the register dump and
+ * the frame-pointer unwinder.
  *
  * gcc's ARM-state frames (-marm -fno-omit-frame-pointer, checked with objdump): a function that
  * calls others saves {fp, lr} and points fp at the saved lr, so
@@ -11,9 +12,11 @@
 #include <asm/cp15.h>
 #include <mica/arch.h>
 #include <mica/cpu.h>
+#include <mica/mm_types.h>
 #include <mica/panic.h>
 #include <mica/printk.h>
 #include <mica/sections.h>
+#include <mica/uaccess.h>
 
 #include "arm.h"
 
@@ -56,24 +59,33 @@ void arm_trap_link_frames(struct trap_frame *tf)
 	tf->entry_rec[0] = tf->unwind_fp;
 }
 
-/* The fault status encodings a kernel bug is likely to produce (ARM ARM B3.13, "Exception
- * reporting in a VMSA implementation", short-descriptor FSR encodings: FS[4] is bit 10). */
+/* DFSR/IFSR with the short-descriptor format (ARM ARM B3.13, "Exception reporting in a VMSA
+ * implementation"; B4.1, "DFSR", "IFSR"): the fault status FS is bits[3:0] plus FS[4] in
+ * bit 10; DFSR.WnR (bit 11) says a data abort was a write. */
+#define FSR_FS(fsr) (((fsr)&0xf) | ((fsr) >> 6 & 0x10))
+#define FS_TRANSLATION_SECTION 0x05
+#define FS_TRANSLATION_PAGE 0x07
+#define FS_PERMISSION_SECTION 0x0d
+#define FS_PERMISSION_PAGE 0x0f
+#define DFSR_WNR (1 << 11)
+
+/* The fault status encodings a kernel bug or a page fault is likely to produce. */
 static const char *fault_name(u32 fsr)
 {
-	switch ((fsr & 0xf) | (fsr >> 6 & 0x10)) {
+	switch (FSR_FS(fsr)) {
 	case 0x01:
 		return "alignment fault";
-	case 0x05:
+	case FS_TRANSLATION_SECTION:
 		return "translation fault (section)";
-	case 0x07:
+	case FS_TRANSLATION_PAGE:
 		return "translation fault (page)";
 	case 0x09:
 		return "domain fault (section)";
 	case 0x0b:
 		return "domain fault (page)";
-	case 0x0d:
+	case FS_PERMISSION_SECTION:
 		return "permission fault (section)";
-	case 0x0f:
+	case FS_PERMISSION_PAGE:
 		return "permission fault (page)";
 	case 0x08:
 		return "synchronous external abort";
@@ -84,7 +96,8 @@ static const char *fault_name(u32 fsr)
 	}
 }
 
-/* Every exception but IRQ, taken in the kernel: a bug. Names the exception and its cause. */
+/* Every exception but IRQs and page faults, taken in the kernel: a bug. Names the exception and
+ * its cause. */
 void arm_trap_unexpected(struct trap_frame *tf)
 {
 	char reason[128];
@@ -129,10 +142,43 @@ void arm_trap_unexpected(struct trap_frame *tf)
 	panic_trap(tf, "%s", reason);
 }
 
+/*
+ * Prefetch and data aborts (entry.S returns to the frame's pc afterwards). Translation and
+ * permission faults are page faults: no entry for the address (or none yet at this level), or
+ * an entry that forbids the access (a clean or copy-on-write page written, a kernel page
+ * touched by LDRT/STRT). They go to do_page_fault() with the fault address (DFAR/IFAR), what
+ * the access was, and whether user mode made it; it resolves them, sends a user copy to its
+ * fixup, or panics. Any other abort (alignment, external, debug) is a bug: panic here.
+ */
+void arm_trap_abort(struct trap_frame *tf)
+{
+	bool data = tf->vector == ARM_VEC_DABT;
+	u32 fsr = data ? arm_read_dfsr() : arm_read_ifsr(); /* read before IRQs are back on */
+	unsigned long addr = data ? arm_read_dfar() : arm_read_ifar();
+	unsigned flags = data ? ((fsr & DFSR_WNR) ? FAULT_WRITE : 0) : FAULT_EXEC;
+	char cause[80];
+
+	arm_trap_link_frames(tf);
+	switch (FSR_FS(fsr)) {
+	case FS_TRANSLATION_SECTION:
+	case FS_TRANSLATION_PAGE:
+	case FS_PERMISSION_SECTION:
+	case FS_PERMISSION_PAGE:
+		break;
+	default:
+		arm_trap_unexpected(tf);
+	}
+	if ((tf->cpsr & PSR_MODE_MASK) == PSR_MODE_USR)
+		flags |= FAULT_USER;
+	snprintf(cause, sizeof(cause), "%s abort: %s, %s 0x%03lx", data ? "data" : "prefetch",
+		 fault_name(fsr), data ? "DFSR" : "IFSR", (unsigned long)fsr);
+	do_page_fault(tf, addr, flags, cause);
+}
+
 static const char *mode_name(unsigned long cpsr)
 {
 	switch (cpsr & PSR_MODE_MASK) {
-	case 0x10:
+	case PSR_MODE_USR:
 		return "usr";
 	case 0x11:
 		return "fiq";

@@ -9,7 +9,9 @@
 #include <asm/riscv.h>
 #include <mica/arch.h>
 #include <mica/bootinfo.h>
+#include <mica/mm_types.h>
 #include <mica/panic.h>
+#include <mica/tlbflush.h>
 
 /* Page-table entry bits (4.3.1, Figure 4.18 for Sv32; Sv39 keeps them, 4.4.1) */
 #define PTE_V (1UL << 0)
@@ -116,5 +118,37 @@ void riscv_mmu_enable(void)
 	 */
 	__asm__ __volatile__("sfence.vma zero, zero" ::: "memory");
 	csr_write(satp, kernel_satp);
+	__asm__ __volatile__("sfence.vma zero, zero" ::: "memory");
+}
+
+pgd_t *arch_kernel_pgd(void)
+{
+	return (pgd_t *)page_tables[0];
+}
+
+/* ---- TLB maintenance (<mica/tlbflush.h>) ----
+ * sfence.vma (4.2.1) acts on this hart only. With rs1 = an address it invalidates the leaf
+ * entries for that address (every ASID, since rs2 = x0); with rs1 = x0 everything, the
+ * cached non-leaf entries too. No ASIDs yet: every mm runs as ASID 0. */
+
+void arch_local_flush_tlb_range(struct mm_struct *mm, unsigned long start, unsigned long end)
+{
+	(void)mm;
+	for (unsigned long a = start & ~((1UL << PAGE_SHIFT) - 1); a < end; a += 1UL << PAGE_SHIFT)
+		__asm__ __volatile__("sfence.vma %0, zero" ::"r"(a) : "memory");
+}
+
+void arch_local_flush_tlb_all(void)
+{
+	__asm__ __volatile__("sfence.vma zero, zero" ::: "memory");
+}
+
+void arch_switch_mm(struct mm_struct *next)
+{
+	/* satp (4.1.11) does not flush on write, and with one ASID for everyone the old mm's
+	 * entries would still match: flush all after the switch. The fence before orders the
+	 * page-table stores this hart made before the walks under the new root. */
+	__asm__ __volatile__("sfence.vma zero, zero" ::: "memory");
+	csr_write(satp, SATP_MODE_SV39 | (unsigned long)next->pgd >> PAGE_SHIFT);
 	__asm__ __volatile__("sfence.vma zero, zero" ::: "memory");
 }

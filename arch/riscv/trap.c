@@ -7,10 +7,12 @@
 #include <mica/arch.h>
 #include <mica/cpu.h>
 #include <mica/errno.h>
+#include <mica/mm_types.h>
 #include <mica/panic.h>
 #include <mica/preempt.h>
 #include <mica/printk.h>
 #include <mica/sections.h>
+#include <mica/uaccess.h>
 
 /* entry.S uses hand-written offsets (<asm/asm-offsets.h>): check them against the C layout. */
 BUILD_BUG_ON(__builtin_offsetof(struct trap_frame, x[31]) != TF_X(31));
@@ -123,6 +125,16 @@ void riscv_trap_handle(struct trap_frame *tf)
 	}
 	if (code < ARRAY_SIZE(exception_names))
 		name = exception_names[code];
+	if (code == CAUSE_FETCH_PAGE_FAULT || code == CAUSE_LOAD_PAGE_FAULT ||
+	    code == CAUSE_STORE_PAGE_FAULT) {
+		unsigned flags = (code == CAUSE_STORE_PAGE_FAULT   ? FAULT_WRITE
+				  : code == CAUSE_FETCH_PAGE_FAULT ? FAULT_EXEC
+								   : 0) |
+				 ((tf->sstatus & SSTATUS_SPP) ? 0 : FAULT_USER);
+
+		do_page_fault(tf, tf->stval, flags, name);
+		return;
+	}
 	panic_trap(tf, "trap: %s (scause 0x%lx) in %s mode at sepc 0x%lx, stval 0x%lx",
 		   name ? name : "unknown exception", tf->scause,
 		   (tf->sstatus & SSTATUS_SPP) ? "kernel" : "user", tf->sepc, tf->stval);

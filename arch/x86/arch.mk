@@ -10,7 +10,9 @@ ARCH_CFLAGS := -m64 -march=x86-64 -mno-red-zone -mgeneral-regs-only -mcmodel=sma
 ARCH_LDFLAGS := -no-pie -Wl,--build-id=none -z max-page-size=4096 -z noexecstack
 ARCH_SRCS := arch/x86/head.S arch/x86/trampoline.S arch/x86/entry.S arch/x86/switch.S \
 	arch/x86/boot.c arch/x86/acpi.c arch/x86/console.c arch/x86/cpu.c arch/x86/trap.c \
-	arch/x86/lapic.c arch/x86/timer.c arch/x86/smp.c arch/x86/task.c
+	arch/x86/lapic.c arch/x86/timer.c arch/x86/smp.c arch/x86/task.c arch/x86/mmu.c \
+	arch/x86/uaccess.S
+# No libgcc: the host's is built with the red zone (a link error names any helper GCC needs).
 ARCH_LIBS :=
 ARCH_POSTLINK :=
 

@@ -42,6 +42,7 @@ void x86_boot_main(u32 start_info_pa)
 	arch_set_this_cpu(&cpus[0]); /* printk and panic need this_cpu() */
 	x86_trap_init();	     /* from here a fault panics instead of resetting */
 	x86_console_init();
+	x86_mmu_init_cpu(); /* may panic: after the console */
 	x86_lapic_probe();
 	x86_read_start_info(bi, si);
 	x86_acpi_init(si->rsdp_paddr);

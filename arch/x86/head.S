@@ -179,6 +179,7 @@ x86_gdt_ptr:
 
 	.bss
 	.balign 4096
+	.globl x86_pml4			/* the kernel's top table: arch_kernel_pgd() (mmu.c) */
 x86_pml4:
 	.skip 4096
 x86_pdpt:

@@ -63,6 +63,7 @@ void x86_secondary_main(struct cpu *c)
 {
 	arch_set_this_cpu(c);
 	x86_trap_load();
+	x86_mmu_init_cpu();
 	secondary_start_kernel(c);
 }
 

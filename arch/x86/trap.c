@@ -1,7 +1,8 @@
 /*
- * The IDT and the C side of every trap: exceptions panic; interrupts run between irq_enter() and
- * irq_exit() (where the interrupted task may be preempted): the LAPIC timer ticks, Mica's IPI is
- * passed to smp_handle_ipi(), anything else is a bug and panics too. Entry stubs: entry.S.
+ * The IDT and the C side of every trap: page faults go to the generic do_page_fault(), every
+ * other exception panics; interrupts run between irq_enter() and irq_exit() (where the
+ * interrupted task may be preempted): the LAPIC timer ticks, Mica's IPI is passed to
+ * smp_handle_ipi(), anything else is a bug and panics too. Entry stubs: entry.S.
  */
 #include <asm/boot.h>
 #include <asm/lapic.h>
@@ -9,10 +10,12 @@
 #include <mica/arch.h>
 #include <mica/cpu.h>
 #include <mica/kallsyms.h>
+#include <mica/mm_types.h>
 #include <mica/panic.h>
 #include <mica/preempt.h>
 #include <mica/printk.h>
 #include <mica/string.h>
+#include <mica/uaccess.h>
 
 /* A 64-bit IDT gate descriptor (SDM 3A 6.14.1). */
 struct x86_idt_gate {
@@ -26,6 +29,14 @@ struct x86_idt_gate {
 } __packed;
 
 #define X86_IDT_INTERRUPT_GATE 0x8e /* present, DPL 0, type 0xe: clears IF on entry */
+
+#define X86_PF_VECTOR 14
+/* The page-fault error code (SDM 3A 4.7). */
+#define X86_PF_PROT (1u << 0)  /* 0: a not-present entry; 1: a protection violation */
+#define X86_PF_WRITE (1u << 1) /* the access was a write */
+#define X86_PF_USER (1u << 2)  /* it came from ring 3 */
+#define X86_PF_RSVD (1u << 3)  /* a reserved bit was set in an entry on the walk */
+#define X86_PF_FETCH (1u << 4) /* an instruction fetch (reported only with EFER.NXE = 1) */
 
 static struct x86_idt_gate x86_idt[256] __aligned(16);
 extern const unsigned long x86_trap_stubs[256]; /* entry.S */
@@ -127,18 +138,38 @@ static void x86_trap_link_frameless(struct trap_frame *tf)
 	tf->link[0].rbp = (unsigned long)&tf->link[1];
 }
 
-/* Any exception in kernel mode is a bug: report it with what the CPU told us. */
+/* Any exception but a page fault is a bug: report it with what the CPU told us. */
 static void __noreturn x86_exception(struct trap_frame *tf)
 {
 	const char *name = x86_exception_names[tf->vector];
 
 	if (!name)
 		name = "reserved exception";
-	if (tf->vector == 14) /* CR2 holds the faulting address (SDM 3A 6.15, #PF) */
-		panic_trap(tf, "%s at address 0x%lx (vector 14, error code 0x%lx)", name,
-			   x86_read_cr2(), tf->error_code);
 	panic_trap(tf, "%s (vector %lu, error code 0x%lx) at rip 0x%lx", name, tf->vector,
 		   tf->error_code, tf->rip);
+}
+
+/*
+ * A page fault at addr (CR2), decoded for do_page_fault(), which resolves it, sends a user
+ * copy to its fixup, or panics. A reserved bit on the walk means a corrupt page table (or a
+ * PTE with NX while EFER.NXE is clear): no fault handling can fix that, so it panics here.
+ */
+static void x86_page_fault(struct trap_frame *tf, unsigned long addr)
+{
+	unsigned long err = tf->error_code;
+	unsigned flags = 0;
+
+	if (err & X86_PF_RSVD)
+		panic_trap(tf, "#PF at 0x%lx: reserved bit set in a page-table entry (error 0x%lx)",
+			   addr, err);
+	if (err & X86_PF_WRITE)
+		flags |= FAULT_WRITE;
+	if (err & X86_PF_FETCH)
+		flags |= FAULT_EXEC;
+	if (err & X86_PF_USER)
+		flags |= FAULT_USER;
+	do_page_fault(tf, addr, flags,
+		      (err & X86_PF_PROT) ? "#PF protection violation" : "#PF page not present");
 }
 
 /*
@@ -172,15 +203,24 @@ static void x86_interrupt(struct trap_frame *tf)
 /*
  * Called by x86_trap_common (entry.S) with interrupts masked (interrupt gates), on the
  * interrupted task's own stack: no gate uses the IST, so the trap frame belongs to the task.
- * Exceptions panic. Interrupts end in irq_exit(), which may preempt the interrupted task: then
- * this call returns only when the task is switched back in, possibly on another CPU. Nothing
- * after irq_exit() may use what was learnt of the CPU before it, and the return path in entry.S
- * restores only the task's registers from the frame (the per-CPU pointer is the GS base MSR,
- * which the frame does not hold).
+ * Page faults return once handled (do_page_fault() may enable interrupts and sleep while it
+ * resolves one); other exceptions panic. Interrupts end in irq_exit(), which may preempt the
+ * interrupted task: then this call returns only when the task is switched back in, possibly
+ * on another CPU. Nothing after irq_exit() may use what was learnt of the CPU before it, and
+ * the return path in entry.S restores only the task's registers from the frame (the per-CPU
+ * pointer is the GS base MSR, which the frame does not hold).
  */
 void x86_trap(struct trap_frame *tf)
 {
+	/* CR2 first: a second page fault, even one in the code below, would overwrite it (SDM 3A
+	 * 6.15, interrupt 14). */
+	unsigned long cr2 = tf->vector == X86_PF_VECTOR ? x86_read_cr2() : 0;
+
 	x86_trap_link_frameless(tf);
+	if (tf->vector == X86_PF_VECTOR) {
+		x86_page_fault(tf, cr2);
+		return;
+	}
 	if (tf->vector < X86_NR_EXCEPTIONS)
 		x86_exception(tf);
 	irq_enter();

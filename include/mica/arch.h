@@ -34,6 +34,10 @@ struct boot_info;
  *   void arch_set_this_cpu(struct cpu *)   set that register (called once per CPU, early)
  *   unsigned long arch_trap_pc(const struct trap_frame *)   the interrupted pc
  *   unsigned long arch_trap_fp(const struct trap_frame *)   the interrupted frame pointer
+ *   void arch_trap_set_pc(struct trap_frame *, unsigned long)  resume there instead
+ *                                          (exception-table fixups, <mica/uaccess.h>)
+ *   bool arch_trap_irqs_on(const struct trap_frame *)  interrupts were enabled where the
+ *                                          trap hit
  *
  * and the type `struct arch_context`: what a task that is not running keeps of its CPU state
  * (the callee-saved registers, the stack pointer and where to resume), saved and loaded only by
@@ -125,6 +129,15 @@ void arch_dump_regs(const struct trap_frame *tf);
  * the caller's frame pointer, or 0 when the chain ends (the entry stubs end it with fp = 0).
  * Must not fault on a bad fp: generic code checks fp lies on a kernel stack first. */
 unsigned long arch_unwind_frame(unsigned long fp, unsigned long *ret);
+
+/* ---- memory ----
+ *
+ * In <asm/pgtable.h>: the page-table levels, PTE helpers and user range (the list is in
+ * <mica/pgtable.h>). Out of line: the TLB hooks of <mica/tlbflush.h>
+ * (arch_local_flush_tlb_range, arch_local_flush_tlb_all, arch_switch_mm) and the user-copy
+ * routines of <mica/uaccess.h> (arch_copy_from_user, arch_copy_to_user). The trap handler
+ * calls do_page_fault() (<mica/uaccess.h>) for every page fault.
+ */
 
 /* ---- facts ---- */
 

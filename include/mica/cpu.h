@@ -13,6 +13,8 @@
  * One per CPU, indexed by Mica's own CPU number (0 = the boot CPU), which differs from the
  * firmware's id (hart id, MPIDR, APIC id) kept in hwid.
  */
+struct mm_struct;
+
 struct cpu {
 	unsigned id;	     /* Mica's CPU number: cpus[id] is this struct */
 	unsigned long hwid;  /* firmware id */
@@ -30,6 +32,8 @@ struct cpu {
 	bool need_resched;	   /* set by the tick, wake-ups and the resched IPI */
 	unsigned long ipi_pending; /* IPI reasons (bit per enum ipi_reason), set by the sender */
 	unsigned long softirq_pending;
+	struct mm_struct
+	    *active_mm; /* whose tables this CPU has loaded (NULL at boot: init_mm's) */
 };
 
 extern struct cpu cpus[NR_CPUS];

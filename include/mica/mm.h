@@ -35,18 +35,22 @@
 
 /* struct page: kept to six words. */
 struct page {
-	unsigned long flags;  /* PG_* bits; bits 8..15: the block's order (PG_buddy or head) */
-	atomic_t refcount;    /* 0 = free; the allocator hands out blocks with 1 */
-	atomic_t mapcount;    /* user mappings of this frame (unused until rmap) */
-	void *mapping;	      /* anon_vma | PAGE_MAPPING_ANON; a slab page: its kmem_cache */
-	unsigned long index;  /* anonymous page: linear page offset in its VMA */
-	struct list_head lru; /* guarded by the buddy lock while PG_buddy */
+	unsigned long flags; /* PG_* bits; bits 8..15: the block's order (PG_buddy or head) */
+	atomic_t refcount;   /* 0 = free; the allocator hands out blocks with 1 */
+	atomic_t mapcount;   /* PTEs mapping this frame (user pages) */
+	void *mapping;	     /* anon_vma | PAGE_MAPPING_ANON; a slab page: its kmem_cache */
+	unsigned long index; /* anonymous page: linear page offset in its VMA */
+	union {
+		struct list_head lru; /* guarded by the buddy lock while PG_buddy */
+		void *ptl;	      /* PG_pgtable of PTEs: its split lock (a spinlock_t) */
+	};
 };
 
 #define PG_reserved 0x01UL	/* never handed out */
 #define PG_buddy 0x02UL		/* first frame of a free block */
 #define PG_slab 0x04UL		/* part of a slab (kernel/mm/slab.c) */
 #define PG_kmalloc_large 0x08UL /* first frame of a kmalloc() bigger than the largest cache */
+#define PG_pgtable 0x10UL	/* a page-table page of some mm (kernel/mm/pgtable.c) */
 #define PG_ORDER_SHIFT 8
 #define PG_ORDER_MASK (0xffUL << PG_ORDER_SHIFT)
 #define PAGE_MAPPING_ANON 0x1UL

@@ -2,10 +2,12 @@
  * Address spaces and their VMAs (DESIGN VM-1; kernel/mm/vma.c, book chapter docs/mm-vma.md).
  *
  * An mm_struct is one address space; a vm_area_struct (VMA) is one run of pages [vm_start,
- * vm_end) in it with the same flags. No page tables yet: this is the bookkeeping that says
- * which addresses are mapped and how.
+ * vm_end) in it with the same flags: the bookkeeping that says which addresses may be mapped
+ * and how. The page tables (<mica/pgtable.h>) say what is mapped now: faults fill them in
+ * (kernel/mm/memory.c), unmapping empties them through an mmu_gather (<mica/tlb.h>).
  *
  * Invariants (vma_verify() checks them all):
+ *   - every VMA lies inside [USER_BASE, USER_TOP) (vma_insert() refuses others: -EINVAL);
  *   - mm->vmas is sorted by vm_start; VMAs never overlap; every vm_start/vm_end is page
  *     aligned and vm_start < vm_end;
  *   - no two adjacent VMAs are mergeable (vma_can_merge()): every change merges back;
@@ -26,16 +28,11 @@
 #include <mica/atomic.h>
 #include <mica/list.h>
 #include <mica/mm.h>
+#include <mica/pgtable.h>
 #include <mica/rwsem.h>
+#include <mica/spinlock.h>
 #include <mica/types.h>
-
-/* vm_flags */
-#define VM_READ 0x01UL
-#define VM_WRITE 0x02UL
-#define VM_EXEC 0x04UL
-#define VM_SHARED 0x08UL
-#define VM_ANON 0x10UL
-#define VM_PROT_MASK (VM_READ | VM_WRITE | VM_EXEC) /* what vma_protect() changes */
+#include <mica/vm_flags.h>
 
 struct anon_vma;
 
@@ -44,9 +41,14 @@ struct mm_struct {
 	/* guarded by mmap_lock */
 	struct list_head vmas; /* struct vm_area_struct.vm_list, sorted by vm_start */
 	int map_count;	       /* VMAs on vmas */
+	/* page tables (<mica/pgtable.h>): upper-level entries are installed under
+	 * page_table_lock, PTEs under their table's split lock */
+	pgd_t *pgd;		    /* top table; set at creation, freed by the last mm_put() */
+	spinlock_t page_table_lock; /* installing tables below the top */
 	/* atomic */
-	atomic_t users;	       /* references; the last mm_put() frees it */
-	unsigned long cpumask; /* CPUs where it is or was active (bit n: CPU n); unused yet */
+	atomic_t users;		   /* references; the last mm_put() frees it */
+	unsigned long cpumask;	   /* CPUs where it is or was active (bit n: CPU n) */
+	unsigned long nr_pgtables; /* table pages below the top (atomic updates) */
 };
 
 struct vm_area_struct {
@@ -102,6 +104,50 @@ int vma_unmap_range(struct mm_struct *mm, unsigned long start, unsigned long len
 int vma_protect(struct mm_struct *mm, unsigned long start, unsigned long len, unsigned long prot);
 /* Checks every invariant above; returns 0, or -EINVAL after printing the first one broken. */
 int vma_verify(struct mm_struct *mm);
+
+/* ---- page tables behind the VMAs (kernel/mm/memory.c) ---- */
+
+/* Fault flags: what the faulting access was. */
+#define FAULT_WRITE 0x1u
+#define FAULT_EXEC 0x2u
+#define FAULT_USER 0x4u /* from user mode */
+
+/*
+ * Resolves a fault at addr in mm (VM-2): demand-zero for a first touch, copy-on-write for a
+ * write to a shared page, young/dirty updates, spurious faults from stale TLB entries.
+ * Takes mmap_lock for read; may sleep. Returns 0 (retry the access), -EFAULT (no VMA there),
+ * -EACCES (the VMA forbids this access) or -ENOMEM.
+ */
+int handle_mm_fault(struct mm_struct *mm, unsigned long addr, unsigned flags);
+
+/* Faults resolved since boot, by kind (tests and the stats call read them). */
+struct fault_stats {
+	unsigned long demand_zero, cow_copy, cow_reuse, young_dirty, spurious, oom;
+};
+extern struct fault_stats fault_stats;
+
+/* Rewrites the PTEs of [start, end) after vma_protect() changed the VMAs' flags, then
+ * flushes. mmap_lock for write. */
+void change_protection(struct mm_struct *mm, unsigned long start, unsigned long end);
+/* Copies src's VMAs and PTEs into the new, empty dst, copy-on-write (fork's half of the
+ * work). 0 or -ENOMEM (dst then holds part of it: the caller drops it). */
+int dup_mmap(struct mm_struct *dst, struct mm_struct *src);
+/* Unmaps everything and frees every table below the top: the full-mm gather (MG-6). */
+void exit_mmap(struct mm_struct *mm);
+
+/* The VMA after / before v on mm's list, or NULL. Read lock. */
+static inline struct vm_area_struct *vma_next_of(struct mm_struct *mm, struct vm_area_struct *v)
+{
+	return v->vm_list.next == &mm->vmas
+		   ? NULL
+		   : list_entry(v->vm_list.next, struct vm_area_struct, vm_list);
+}
+static inline struct vm_area_struct *vma_prev_of(struct mm_struct *mm, struct vm_area_struct *v)
+{
+	return v->vm_list.prev == &mm->vmas
+		   ? NULL
+		   : list_entry(v->vm_list.prev, struct vm_area_struct, vm_list);
+}
 
 /* The VMA cache, for tests that drain it to make fault injection reach it. */
 extern struct kmem_cache *vm_area_cachep;

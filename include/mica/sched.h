@@ -61,6 +61,9 @@ struct task {
 	bool in_use;
 	unsigned long nr_switches; /* times switched in */
 
+	/* memory */
+	struct mm_struct *mm; /* the user address space it runs on; NULL: kernel only */
+
 	/* lock debugging */
 	unsigned mutexes_held;
 	unsigned lockdep_depth;

@@ -20,7 +20,11 @@
 	. = ALIGN(8);                      \
 	__ktest_suites_start = .;          \
 	KEEP(*(.ktest_suites))             \
-	__ktest_suites_end = .;
+	__ktest_suites_end = .;            \
+	. = ALIGN(8);                      \
+	__ex_table_start = .;              \
+	KEEP(*(__ex_table))                \
+	__ex_table_end = .;
 
 /* Code, starting at the current address with the port's entry (.text.head) first. */
 #define MICA_TEXT(phdr)                                   \

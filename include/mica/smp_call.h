@@ -15,6 +15,8 @@ typedef void (*smp_call_fn)(void *arg);
 /* Runs fn(arg) on CPU `cpu` (which may be this one: then directly, interrupts masked).
  * Returns 0, or -EINVAL for a CPU that is not online. */
 int smp_call_function_single(unsigned cpu, smp_call_fn fn, void *arg, bool wait);
+/* On every other online CPU whose bit (1UL << cpu number) is set in mask. */
+void smp_call_function_mask(unsigned long mask, smp_call_fn fn, void *arg, bool wait);
 /* On every other online CPU. */
 void smp_call_function(smp_call_fn fn, void *arg, bool wait);
 /* On every online CPU, this one included. */

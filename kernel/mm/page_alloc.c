@@ -157,6 +157,8 @@ static void check_free(struct page *p, unsigned order)
 		      order, page_order(p));
 	if (p->flags & (PG_slab | PG_kmalloc_large))
 		panic("free_pages: frame 0x%lx still belongs to the slab allocator", pfn);
+	if (p->flags & PG_pgtable)
+		panic("free_pages: frame 0x%lx is still a page table", pfn);
 	if (atomic_read(&p->mapcount))
 		panic("free_pages: frame 0x%lx still mapped %d times", pfn,
 		      atomic_read(&p->mapcount));

@@ -7,24 +7,17 @@
  * behind: check the arguments, allocate every VMA the change may need (at most two: one per
  * edge), then commit with steps that cannot fail, then free what was not used.
  */
+#include <mica/cpu.h>
 #include <mica/errno.h>
 #include <mica/mm_types.h>
 #include <mica/panic.h>
 #include <mica/printk.h>
 #include <mica/sched.h>
 #include <mica/slab.h>
+#include <mica/tlb.h>
 
 struct kmem_cache *vm_area_cachep;
 static struct kmem_cache *mm_cachep;
-
-#define vma_next_of(mm, v)                \
-	((v)->vm_list.next == &(mm)->vmas \
-	     ? NULL                       \
-	     : list_entry((v)->vm_list.next, struct vm_area_struct, vm_list))
-#define vma_prev_of(mm, v)                \
-	((v)->vm_list.prev == &(mm)->vmas \
-	     ? NULL                       \
-	     : list_entry((v)->vm_list.prev, struct vm_area_struct, vm_list))
 
 /* Lock contracts. rwsem does not track readers one by one, so "read" means "held somehow". */
 static void assert_write_locked(struct mm_struct *mm, const char *fn)
@@ -51,29 +44,39 @@ void vma_init(void)
 /* Returns a new empty mm with one reference, or NULL if no memory. May sleep. */
 struct mm_struct *mm_create(void)
 {
-	struct mm_struct *mm = kmem_cache_alloc(mm_cachep, GFP_KERNEL | __GFP_ZERO);
+	struct mm_struct *mm = kmem_cache_alloc(mm_cachep, GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
 
 	if (!mm)
 		return NULL;
+	if (pgd_alloc(mm)) {
+		kmem_cache_free(mm_cachep, mm);
+		return NULL;
+	}
 	init_rwsem(&mm->mmap_lock);
+	spin_lock_init(&mm->page_table_lock);
 	list_init(&mm->vmas);
 	atomic_set(&mm->users, 1);
 	return mm;
 }
 
-/* Drops a reference; the last one frees every VMA and the mm. No lock: nobody else has it. */
+/* Drops a reference; the last one unmaps everything (exit_mmap()) and frees every VMA, the
+ * top table and the mm. No CPU runs on it any more: each user switched away first. */
 void mm_put(struct mm_struct *mm)
 {
 	struct vm_area_struct *v, *tmp;
 
 	if (atomic_add_return(&mm->users, -1) != 0)
 		return;
-	/* Hook: the full-mm mmu_gather (exit_mmap, MG-6) will zap the page tables here. */
+	for (unsigned i = 0; i < ncpus; i++)
+		if (READ_ONCE(cpus[i].active_mm) == mm)
+			panic("mm_put: cpu%u still runs on the mm being freed", i);
+	exit_mmap(mm);
 	list_for_each_entry_safe(v, tmp, &mm->vmas, vm_list)
 	{
 		list_del_init(&v->vm_list);
 		kmem_cache_free(vm_area_cachep, v);
 	}
+	pgd_free(mm);
 	kmem_cache_free(mm_cachep, mm);
 }
 
@@ -109,7 +112,7 @@ bool vma_can_merge(const struct vm_area_struct *prev, const struct vm_area_struc
 static bool range_ok(unsigned long start, unsigned long len)
 {
 	return len != 0 && (start & ~PAGE_MASK) == 0 && (len & ~PAGE_MASK) == 0 &&
-	       start + len > start;
+	       start + len > start && start >= USER_BASE && start + len <= USER_TOP;
 }
 
 static struct vm_area_struct *vma_alloc(void)
@@ -271,6 +274,29 @@ static void free_spares(struct vm_area_struct *spare[2])
 			kmem_cache_free(vm_area_cachep, spare[i]);
 }
 
+/*
+ * The page-table half of munmap (MG-6), after split_edges() made [start, end) whole VMAs:
+ * clear the PTEs, free the tables that only served this range (the neighbours' ends bound
+ * what may go), and let the gather invalidate before it frees. The rmap issue unlinks each
+ * VMA from its anon_vma here, before its tables are freed (AV-5).
+ */
+static void unmap_page_tables(struct mm_struct *mm, unsigned long start, unsigned long end)
+{
+	struct vm_area_struct *first = find_vma(mm, start), *prev, *next;
+	struct mmu_gather tlb;
+
+	if (!first || first->vm_start >= end)
+		return; /* a hole: nothing mapped, so no tables either */
+	prev = vma_prev_of(mm, first);
+	for (next = first; next && next->vm_start < end;)
+		next = vma_next_of(mm, next);
+	tlb_gather_mmu(&tlb, mm, false);
+	unmap_vmas(&tlb, first, start, end);
+	free_pgtables(&tlb, start, end, prev ? prev->vm_end : USER_BASE,
+		      next ? next->vm_start : USER_TOP);
+	tlb_finish_mmu(&tlb);
+}
+
 /* Unmaps [start, start+len) (holes are fine, as munmap). 0, -EINVAL, -ENOMEM. */
 int vma_unmap_range(struct mm_struct *mm, unsigned long start, unsigned long len)
 {
@@ -283,11 +309,7 @@ int vma_unmap_range(struct mm_struct *mm, unsigned long start, unsigned long len
 	if (prealloc_edges(mm, start, end, spare))
 		return -ENOMEM;
 	split_edges(mm, start, end, spare);
-	/*
-	 * Hook: the mmu_gather unmap goes here (MG-6): tlb_gather_mmu(), unmap_vmas() over the
-	 * VMAs in [start, end), free_pgtables() between the neighbours, tlb_finish_mmu(); and
-	 * (AV-5) unlink each VMA from its anon_vma before its tables are freed.
-	 */
+	unmap_page_tables(mm, start, end);
 	list_for_each_entry_safe(v, tmp, &mm->vmas, vm_list)
 	{
 		if (v->vm_start >= end)
@@ -329,7 +351,7 @@ int vma_protect(struct mm_struct *mm, unsigned long start, unsigned long len, un
 	split_edges(mm, start, end, spare);
 	for (v = find_vma(mm, start); v && v->vm_start < end; v = vma_next_of(mm, v))
 		v->vm_flags = (v->vm_flags & ~VM_PROT_MASK) | prot;
-	/* Hook: change_protection() will rewrite the PTEs of [start, end) here, then flush. */
+	change_protection(mm, start, end);
 	vma_merge_range(mm, start, end);
 	free_spares(spare);
 	return 0;

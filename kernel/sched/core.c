@@ -20,6 +20,7 @@
 #include <mica/softirq.h>
 #include <mica/time.h>
 #include <mica/timer.h>
+#include <mica/tlbflush.h>
 
 struct rq {
 	spinlock_t lock;
@@ -224,6 +225,7 @@ static void __schedule(bool preempt)
 	rq->nr_switches++;
 	c->curr = next;
 	c->switch_prev = prev;
+	switch_mm_irqs_off(next->mm);
 	arch_switch_to(&prev->ctx, &next->ctx);
 	/* Back in prev, perhaps on another CPU, switched to by some __schedule(). */
 	finish_task_switch();

@@ -8,6 +8,7 @@
 #include <mica/ktest.h>
 #include <mica/latency.h>
 #include <mica/mm.h>
+#include <mica/mm_types.h>
 #include <mica/mutex.h>
 #include <mica/rcu.h>
 #include <mica/rwsem.h>
@@ -16,6 +17,8 @@
 #include <mica/smp_call.h>
 #include <mica/spinlock.h>
 #include <mica/time.h>
+#include <mica/tlbflush.h>
+#include <mica/uaccess.h>
 #include <mica/wait.h>
 
 #define ROUNDS 2000
@@ -271,6 +274,51 @@ static void page_and_kmalloc_rates(struct ktest *t)
 		  (unsigned long long)(ns / n), (unsigned long long)(n * NSEC_PER_SEC / ns));
 }
 
+/* Map, touch every page of, and unmap 16 MiB in a kernel-made address space: demand-zero
+ * faults through the user-copy path, then one munmap through the mmu_gather. */
+static void map_touch_unmap_16mib(struct ktest *t)
+{
+	const unsigned long len = 16UL << 20, pages = len >> PAGE_SHIFT;
+	struct mm_struct *mm = mm_create();
+	u64 t0, t_map, t_touch, t_unmap;
+	unsigned long local = tlb_stats.local_range + tlb_stats.local_all, ipis = tlb_stats.ipis;
+
+	KTEST_ASSERT(t, mm);
+	use_mm(mm);
+	mm_put(mm);
+	t0 = arch_clock_ns();
+	down_write(&mm->mmap_lock);
+	KTEST_ASSERT_EQ(
+	    t,
+	    vma_insert(mm, USER_BASE, len, VM_READ | VM_WRITE | VM_ANON, USER_BASE >> PAGE_SHIFT),
+	    0);
+	up_write(&mm->mmap_lock);
+	t_map = arch_clock_ns();
+	for (unsigned long i = 0; i < pages; i++) {
+		unsigned long v = i;
+
+		KTEST_ASSERT_EQ(t, copy_to_user((void *)(USER_BASE + i * PAGE_SIZE), &v, sizeof(v)),
+				0);
+	}
+	t_touch = arch_clock_ns();
+	down_write(&mm->mmap_lock);
+	KTEST_ASSERT_EQ(t, vma_unmap_range(mm, USER_BASE, len), 0);
+	up_write(&mm->mmap_lock);
+	t_unmap = arch_clock_ns();
+	unuse_mm(mm);
+	ktest_log(t, "bench: 16 MiB map+touch+unmap: %llu pages/s overall (%llu us)",
+		  (unsigned long long)(pages * NSEC_PER_SEC / (t_unmap - t0)),
+		  (unsigned long long)((t_unmap - t0) / 1000));
+	ktest_log(t, "bench:   touch (demand-zero fault per page): %llu pages/s, %llu ns/page",
+		  (unsigned long long)(pages * NSEC_PER_SEC / (t_touch - t_map)),
+		  (unsigned long long)((t_touch - t_map) / pages));
+	ktest_log(t, "bench:   unmap (zap + gather + free tables): %llu pages/s, %llu ns/page",
+		  (unsigned long long)(pages * NSEC_PER_SEC / (t_unmap - t_touch)),
+		  (unsigned long long)((t_unmap - t_touch) / pages));
+	ktest_log(t, "bench:   TLB invalidations run %lu, flush IPIs %lu",
+		  tlb_stats.local_range + tlb_stats.local_all - local, tlb_stats.ipis - ipis);
+}
+
 /* The latency tracer's records after the cases above: where each CPU was least responsive. */
 static void latency_records(struct ktest *t)
 {
@@ -292,4 +340,5 @@ static void latency_records(struct ktest *t)
 
 KTEST_SUITE(bench, KTEST_MANUAL, KTEST_CASE(context_switch_round_trip), KTEST_CASE(ipi_round_trip),
 	    KTEST_CASE(lock_costs_are_sane), KTEST_CASE(synchronize_rcu_latency),
-	    KTEST_CASE(page_and_kmalloc_rates), KTEST_CASE(latency_records));
+	    KTEST_CASE(page_and_kmalloc_rates), KTEST_CASE(map_touch_unmap_16mib),
+	    KTEST_CASE(latency_records));

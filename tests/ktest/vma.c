@@ -12,7 +12,7 @@
 #include <mica/slab.h>
 
 #define P(n) ((unsigned long)(n)*PAGE_SIZE)
-#define B 0x10000000UL /* an arbitrary user-ish base; no page tables behind it yet */
+#define B (USER_BASE + 0x10000000UL) /* inside the user range, clear of its edges */
 #define PG(a) ((a) >> PAGE_SHIFT)
 #define RW (VM_READ | VM_WRITE | VM_ANON)
 #define RO (VM_READ | VM_ANON)
@@ -225,7 +225,9 @@ static void unmap_across_several_vmas(struct ktest *t)
 	KTEST_ASSERT_EQ(t, ins(mm, B + P(11), P(3), RW), 0);
 	KTEST_ASSERT_EQ(t, vma_unmap_range(mm, B + P(2), P(10)), 0);
 	EXPECT_LIST(t, mm, A(B, B + P(2), RO), A(B + P(12), B + P(14), RW));
-	KTEST_ASSERT_EQ(t, vma_unmap_range(mm, 0, B + P(16)), 0); /* everything */
+	KTEST_ASSERT_EQ(t, vma_unmap_range(mm, USER_BASE, B + P(16) - USER_BASE), 0); /* all */
+	KTEST_EXPECT_EQ(t, vma_unmap_range(mm, 0, P(1)), -EINVAL); /* below the user range */
+	KTEST_EXPECT_EQ(t, vma_unmap_range(mm, USER_TOP - P(1), P(2)), -EINVAL); /* past it */
 	KTEST_EXPECT(t, list_empty(&mm->vmas));
 	KTEST_EXPECT_EQ(t, mm->map_count, 0);
 	end(t, mm);

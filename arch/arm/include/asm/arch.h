@@ -7,6 +7,7 @@
 
 /* CPSR/SPSR bits (ARM ARM B1.3.3, "Program Status Registers"). */
 #define PSR_MODE_MASK 0x1f
+#define PSR_MODE_USR 0x10
 #define PSR_MODE_SVC 0x13
 #define PSR_T_BIT (1 << 5) /* Thumb state */
 #define PSR_F_BIT (1 << 6) /* FIQ masked */
@@ -143,6 +144,17 @@ static inline unsigned long arch_trap_pc(const struct trap_frame *tf)
 static inline unsigned long arch_trap_fp(const struct trap_frame *tf)
 {
 	return tf->unwind_fp;
+}
+
+/* The trap exit (entry.S, trap_exit) resumes at the frame's pc, in the frame's cpsr. */
+static inline void arch_trap_set_pc(struct trap_frame *tf, unsigned long pc)
+{
+	tf->pc = pc;
+}
+
+static inline bool arch_trap_irqs_on(const struct trap_frame *tf)
+{
+	return !(tf->cpsr & PSR_I_BIT);
 }
 
 #endif /* __ASSEMBLY__ */

@@ -37,7 +37,9 @@
 	}
 
 ARM_CP15_REG(mpidr, 0, c0, c0, 5)      /* multiprocessor affinity: which CPU am I */
+ARM_CP15_REG(id_mmfr0, 0, c0, c1, 4)   /* memory model features: VMSA support level */
 ARM_CP15_REG(sctlr, 0, c1, c0, 0)      /* system control: MMU, caches, vector base */
+ARM_CP15_REG(ttbr0, 0, c2, c0, 0)      /* translation table base 0 (all 4 GiB: TTBCR.N = 0) */
 ARM_CP15_REG(dfsr, 0, c5, c0, 0)       /* data fault status */
 ARM_CP15_REG(ifsr, 0, c5, c0, 1)       /* instruction fault status */
 ARM_CP15_REG(dfar, 0, c6, c0, 0)       /* data fault address */

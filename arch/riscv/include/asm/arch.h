@@ -116,5 +116,15 @@ static inline unsigned long arch_trap_fp(const struct trap_frame *tf)
 	return tf->unwind_fp;
 }
 
+static inline void arch_trap_set_pc(struct trap_frame *tf, unsigned long pc)
+{
+	tf->sepc = pc;
+}
+
+static inline bool arch_trap_irqs_on(const struct trap_frame *tf)
+{
+	return tf->sstatus & SSTATUS_SPIE;
+}
+
 #endif /* !__ASSEMBLY__ */
 #endif

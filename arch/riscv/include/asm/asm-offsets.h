@@ -23,7 +23,7 @@
 /* struct cpu, and the size of one element of cpus[] */
 #define CPU_HWID 8
 #define CPU_BOOT_STACK_TOP 48
-#define CPU_SIZE 168
+#define CPU_SIZE 176
 
 /* BOOT_STACK_SIZE of <mica/cpu.h>, for the boot hart's stack in head.S */
 #define RISCV_BOOT_STACK_SIZE (16 * 1024)

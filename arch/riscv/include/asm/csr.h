@@ -9,6 +9,7 @@
 #define SSTATUS_SIE (1UL << 1)	/* supervisor interrupts enabled */
 #define SSTATUS_SPIE (1UL << 5) /* SIE before the trap; sret copies it back */
 #define SSTATUS_SPP (1UL << 8)	/* privilege before the trap: 1 = S, 0 = U */
+#define SSTATUS_SUM (1UL << 18) /* S-mode may access U pages (only inside uaccess.S) */
 
 /* sie / sip bits (4.1.3): the interrupt number is the bit index */
 #define IRQ_S_SOFT 1
@@ -22,6 +23,9 @@
 #define CAUSE_INTERRUPT (1UL << 63)
 #define CAUSE_ILLEGAL_INSN 2
 #define CAUSE_BREAKPOINT 3
+#define CAUSE_FETCH_PAGE_FAULT 12
+#define CAUSE_LOAD_PAGE_FAULT 13
+#define CAUSE_STORE_PAGE_FAULT 15
 
 /* satp (4.1.11): MODE in bits 63:60, ASID 59:44, PPN of the root table 43:0 */
 #define SATP_MODE_SV39 (8UL << 60)

@@ -143,5 +143,17 @@ static inline unsigned long arch_trap_fp(const struct trap_frame *tf)
 	return tf->link[0].rbp;
 }
 
+/* iretq resumes at the saved rip (exception-table fixups, <mica/uaccess.h>). */
+static inline void arch_trap_set_pc(struct trap_frame *tf, unsigned long pc)
+{
+	tf->rip = pc;
+}
+
+/* The interrupted code's RFLAGS.IF: the gate cleared IF, the saved RFLAGS kept it. */
+static inline bool arch_trap_irqs_on(const struct trap_frame *tf)
+{
+	return tf->rflags & X86_RFLAGS_IF;
+}
+
 #endif /* __ASSEMBLY__ */
 #endif

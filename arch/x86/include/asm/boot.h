@@ -33,6 +33,9 @@ void x86_secondary_main(struct cpu *c) __noreturn;
 
 void x86_console_init(void);
 void x86_console_flush(void);
+/* Turns on the paging features the page tables rely on (EFER.NXE; checks CR0.WP, CR4.SMAP),
+ * on this CPU: every CPU's boot path, once the console works. */
+void x86_mmu_init_cpu(void);
 /* Builds the IDT (once) and loads it on this CPU. */
 void x86_trap_init(void);
 void x86_trap_load(void);

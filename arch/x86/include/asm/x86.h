@@ -21,15 +21,22 @@
 #define X86_CR0_CD (1 << 30) /* cache disable: set after INIT */
 #define X86_CR0_PG (1 << 31) /* paging */
 #define X86_CR4_PAE (1 << 5) /* 64-bit page-table entries, required by long mode */
+/* Ring 0 may not touch user pages unless RFLAGS.AC is set: never enabled (mmu.c, uaccess.S). */
+#define X86_CR4_SMAP (1 << 21)
 
 #define X86_MSR_APIC_BASE 0x1b	   /* SDM 3A 10.4.4: LAPIC base address, enable bit */
 #define X86_MSR_EFER 0xc0000080	   /* SDM 3A 2.2.1 */
 #define X86_EFER_LME (1 << 8)	   /* long mode enable */
+#define X86_EFER_NXE (1 << 11)	   /* execute-disable (PTE bit 63) enable: mmu.c */
 #define X86_MSR_GS_BASE 0xc0000101 /* base of %gs in 64-bit mode: Mica's per-CPU pointer */
 
-/* Page-table entry bits (SDM 3A 4.5, 4-level paging). */
+/* Page-table entry bits (SDM 3A 4.5, 4-level paging, tables 4-14 to 4-19). The rest of the
+ * entry format (execute-disable, software bits) is in <asm/pgtable.h>. */
 #define X86_PTE_P (1 << 0)  /* present */
 #define X86_PTE_W (1 << 1)  /* writable */
+#define X86_PTE_US (1 << 2) /* user-mode accesses allowed */
+#define X86_PTE_A (1 << 5)  /* accessed: set by the CPU on use (SDM 3A 4.8) */
+#define X86_PTE_D (1 << 6)  /* dirty: set by the CPU on a write (leaf entries only) */
 #define X86_PTE_PS (1 << 7) /* in a page directory: this entry maps a 2 MiB page */
 
 #define X86_RFLAGS_IF (1 << 9) /* interrupts enabled */
@@ -84,6 +91,28 @@ X86_READ_CR(2)
 X86_READ_CR(3)
 X86_READ_CR(4)
 #undef X86_READ_CR
+
+/* MOV to CR3 is serialising (SDM 3A 8.3) and, with CR4.PCIDE = 0, invalidates every
+ * non-global TLB entry and all paging-structure caches (SDM 3A 4.10.4.1). */
+static inline void x86_write_cr3(unsigned long v)
+{
+	__asm__ __volatile__("mov %0, %%cr3" : : "r"(v) : "memory");
+}
+
+/* Invalidates this CPU's TLB entries for the page holding a, and its paging-structure
+ * caches (SDM 3A 4.10.4.1; Vol. 2A, INVLPG). */
+static inline void x86_invlpg(unsigned long a)
+{
+	__asm__ __volatile__("invlpg (%0)" : : "r"(a) : "memory");
+}
+
+/* CPUID leaf `leaf` (subleaf 0): eax, ebx, ecx, edx into r[0..3] (SDM Vol. 2A, CPUID). */
+static inline void x86_cpuid(u32 leaf, u32 r[4])
+{
+	__asm__ __volatile__("cpuid"
+			     : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+			     : "a"(leaf), "c"(0));
+}
 
 #endif /* __ASSEMBLY__ */
 #endif

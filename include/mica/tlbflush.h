@@ -1,0 +1,64 @@
+/*
+ * TLB invalidation and address-space switching (kernel/mm/tlbflush.c, docs/mm-pagetables.md).
+ *
+ * The rule every caller keeps (DESIGN MG-4): clear the entry, then invalidate it on every
+ * CPU that may cache it, then free what it pointed at. Which CPUs may cache a translation of
+ * an mm is mm->cpumask: a CPU sets its bit before it first loads the mm's tables and never
+ * clears it ("is or was active"), so a flush that reads the mask after clearing the entry
+ * cannot miss a CPU that could have read the old entry.
+ *
+ * Port hooks (out of line, in arch/<name>/):
+ *   void arch_local_flush_tlb_range(struct mm_struct *mm, unsigned long start,
+ *                                   unsigned long end)
+ *       invalidate this CPU's cached user translations of [start, end) (leaf entries)
+ *   void arch_local_flush_tlb_all(void)
+ *       invalidate every user translation on this CPU, walk caches included
+ *   void arch_switch_mm(struct mm_struct *next)
+ *       load next's top table on this CPU (interrupts masked) and leave no translation of
+ *       the previous mm usable
+ * and one capability in <asm/pgtable.h>:
+ *   ARCH_TLB_BROADCAST 1   the local operations reach every CPU (ARM's inner-shareable
+ *                          TLBI*IS), so no IPI is needed; 0 or undefined: generic code runs
+ *                          the local operation on every CPU of mm->cpumask by IPI.
+ */
+#ifndef MICA_TLBFLUSH_H
+#define MICA_TLBFLUSH_H
+
+#include <mica/types.h>
+
+struct mm_struct;
+
+void arch_local_flush_tlb_range(struct mm_struct *mm, unsigned long start, unsigned long end);
+void arch_local_flush_tlb_all(void);
+void arch_switch_mm(struct mm_struct *next);
+
+/* Past this many pages a range flush becomes a flush of everything (cheaper, and what the
+ * ports' manuals recommend for big ranges). */
+#define TLB_FLUSH_ALL_THRESHOLD 32
+
+/* Invalidates [start, end) of mm on every CPU that may cache it. May send IPIs: call with
+ * interrupts enabled (a spinlock held is fine). */
+void flush_tlb_range(struct mm_struct *mm, unsigned long start, unsigned long end);
+/* Invalidates every translation of mm, walk caches included, on every CPU that may cache it. */
+void flush_tlb_mm(struct mm_struct *mm);
+
+/* Counters since boot (read by tests and, later, the stats call). */
+struct tlb_stats {
+	unsigned long local_range, local_all; /* local invalidations run (on any CPU) */
+	unsigned long ipis;		      /* flush requests sent to other CPUs */
+};
+extern struct tlb_stats tlb_stats;
+
+/* ---- address-space switching (kernel/mm/tlbflush.c) ---- */
+
+/* The kernel's address space: kernel threads run on it. */
+extern struct mm_struct init_mm;
+/* Called by the scheduler with interrupts masked before switching to a task whose address
+ * space is next_mm (NULL: a kernel thread, which runs on init_mm). */
+void switch_mm_irqs_off(struct mm_struct *next_mm);
+/* A kernel thread adopts mm (taking a reference) and runs on it until unuse_mm(): how tests
+ * and the kernel build and touch user address spaces before there are processes. */
+void use_mm(struct mm_struct *mm);
+void unuse_mm(struct mm_struct *mm);
+
+#endif

@@ -1,0 +1,400 @@
+/*
+ * What happens to PTEs (DESIGN VM-2, MG-4..6): faults fill them in, unmapping empties them
+ * through an mmu_gather, fork copies them copy-on-write. Book chapter docs/mm-faults.md.
+ *
+ * Page ownership: every present user PTE holds one reference (refcount) and one mapping
+ * (mapcount) of its page, taken when the PTE is set and dropped when it is cleared (the
+ * reference only after the TLB flush, by the gather). So a page with refcount == mapcount == 1
+ * belongs to exactly one PTE, and a write fault on it may simply make it writable.
+ *
+ * Good breakpoints: handle_mm_fault (every fault), do_anonymous_page (demand-zero),
+ * do_wp_page (copy-on-write), zap_pte_range (unmapping).
+ */
+#include <mica/errno.h>
+#include <mica/mm_types.h>
+#include <mica/panic.h>
+#include <mica/pgtable.h>
+#include <mica/printk.h>
+#include <mica/string.h>
+#include <mica/tlb.h>
+#include <mica/tlbflush.h>
+
+struct fault_stats fault_stats;
+
+static void count(unsigned long *counter)
+{
+	__atomic_add_fetch(counter, 1, __ATOMIC_RELAXED);
+}
+
+static bool pte_same(pte_t a, pte_t b)
+{
+	return a.val == b.val;
+}
+
+/* The linear page offset of addr in an anonymous VMA (AV-2). */
+static unsigned long linear_index(struct vm_area_struct *vma, unsigned long addr)
+{
+	return vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+}
+
+/* A changed entry at addr that may only have gained rights: a stale TLB entry elsewhere can
+ * at worst cause one spurious fault there, which flushes locally. This CPU flushes now. */
+static void flush_local_page(struct mm_struct *mm, unsigned long addr)
+{
+	unsigned long flags = arch_irq_save();
+
+	arch_local_flush_tlb_range(mm, addr, addr + PAGE_SIZE);
+	arch_irq_restore(flags);
+}
+
+/* ---- faults ---- */
+
+/* Demand-zero: the first touch of an anonymous page gets a new zeroed page. */
+static int do_anonymous_page(struct vm_area_struct *vma, pmd_t *pmd, unsigned long addr,
+			     unsigned flags)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct page *page = alloc_page(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
+	spinlock_t *ptl;
+	pte_t *ptep, entry;
+
+	if (!page)
+		return -ENOMEM;
+	page->mapping = (void *)PAGE_MAPPING_ANON; /* the rmap issue adds the anon_vma */
+	page->index = linear_index(vma, addr);
+	entry = pfn_pte(page_to_pfn(page), vma->vm_flags);
+	if (flags & FAULT_WRITE)
+		entry = pte_mkdirty(entry);
+	ptep = pte_offset_map_lock(pmd, addr, &ptl);
+	if (!pte_none(ptep_get(ptep))) {
+		/* Another thread of this mm faulted the same page in first. */
+		spin_unlock(ptl);
+		page->mapping = NULL;
+		put_page(page);
+		return 0;
+	}
+	atomic_set(&page->mapcount, 1);
+	set_pte_at(mm, addr, ptep, entry);
+	spin_unlock(ptl);
+	count(&fault_stats.demand_zero);
+	return 0;
+}
+
+/*
+ * Write to a present, write-protected page of a writable VMA: copy-on-write. If this PTE is
+ * the page's only user, it just becomes writable; otherwise the page is copied and the PTE
+ * switched to the copy (break-before-make: cleared and flushed everywhere before the new
+ * entry goes in). Called with the PTE lock held; returns with it dropped.
+ */
+static int do_wp_page(struct vm_area_struct *vma, pmd_t *pmd, unsigned long addr, pte_t *ptep,
+		      spinlock_t *ptl, pte_t orig)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct page *old = pfn_to_page(pte_pfn(orig)), *new;
+
+	if (atomic_read(&old->mapcount) == 1 && page_count(old) == 1) {
+		set_pte_at(mm, addr, ptep, pte_mkwrite(pte_mkdirty(pte_mkyoung(orig))));
+		spin_unlock(ptl);
+		flush_local_page(mm, addr);
+		count(&fault_stats.cow_reuse);
+		return 0;
+	}
+	get_page(old); /* keep it while the lock is dropped for the copy */
+	spin_unlock(ptl);
+	new = alloc_page(GFP_KERNEL | __GFP_NOWARN);
+	if (!new) {
+		put_page(old);
+		return -ENOMEM;
+	}
+	memcpy(page_address(new), page_address(old), PAGE_SIZE);
+	new->mapping = (void *)PAGE_MAPPING_ANON;
+	new->index = linear_index(vma, addr);
+	spin_lock(ptl);
+	if (!pte_same(ptep_get(ptep), orig)) {
+		/* Someone changed the PTE meanwhile (another thread's fault, an unmap). */
+		spin_unlock(ptl);
+		new->mapping = NULL;
+		put_page(new);
+		put_page(old);
+		return 0;
+	}
+	atomic_set(&new->mapcount, 1);
+	ptep_get_and_clear(mm, addr, ptep);
+	flush_tlb_range(mm, addr, addr + PAGE_SIZE);
+	set_pte_at(mm, addr, ptep,
+		   pte_mkwrite(pte_mkdirty(pfn_pte(page_to_pfn(new), vma->vm_flags))));
+	if (atomic_add_return(&old->mapcount, -1) < 0)
+		panic("do_wp_page: mapcount of frame 0x%lx went negative", page_to_pfn(old));
+	spin_unlock(ptl);
+	put_page(old); /* the PTE's reference: the flush above made it unreachable */
+	put_page(old); /* ours */
+	count(&fault_stats.cow_copy);
+	return 0;
+}
+
+/* True if the VMA allows the access the fault was for. */
+static bool access_permitted(struct vm_area_struct *vma, unsigned flags)
+{
+	if (flags & FAULT_WRITE)
+		return vma->vm_flags & VM_WRITE;
+	if (flags & FAULT_EXEC)
+		return vma->vm_flags & VM_EXEC;
+	return vma->vm_flags & (VM_READ | VM_WRITE | VM_EXEC);
+}
+
+/* With the PTE present: young/dirty faults (ports that keep them in software or trap to
+ * set them), copy-on-write, or a spurious fault from a stale TLB entry. */
+static int do_present_fault(struct vm_area_struct *vma, pmd_t *pmd, unsigned long addr,
+			    unsigned flags)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	spinlock_t *ptl;
+	pte_t *ptep = pte_offset_map_lock(pmd, addr, &ptl);
+	pte_t orig = ptep_get(ptep), entry = orig;
+
+	if (pte_none(orig)) { /* unmapped meanwhile: fault again from the top */
+		spin_unlock(ptl);
+		return -EAGAIN;
+	}
+	if ((flags & FAULT_WRITE) && !pte_write(orig))
+		return do_wp_page(vma, pmd, addr, ptep, ptl, orig);
+	if (flags & FAULT_WRITE)
+		entry = pte_mkdirty(entry);
+	entry = pte_mkyoung(entry);
+	if (!pte_same(entry, orig)) {
+		set_pte_at(mm, addr, ptep, entry);
+		count(&fault_stats.young_dirty);
+	} else {
+		count(&fault_stats.spurious);
+	}
+	spin_unlock(ptl);
+	flush_local_page(mm, addr);
+	return 0;
+}
+
+int handle_mm_fault(struct mm_struct *mm, unsigned long addr, unsigned flags)
+{
+	struct vm_area_struct *vma;
+	pmd_t *pmd;
+	pte_t *ptep;
+	int ret;
+
+	addr &= PAGE_MASK;
+	down_read(&mm->mmap_lock);
+	vma = find_vma(mm, addr);
+	if (!vma || vma->vm_start > addr) {
+		ret = -EFAULT; /* nothing mapped there */
+		goto out;
+	}
+	if (!access_permitted(vma, flags)) {
+		ret = -EACCES; /* mapped, but not for this kind of access */
+		goto out;
+	}
+	do {
+		ptep = walk_pmd(mm, addr, true, &pmd);
+		if (!ptep) {
+			ret = -ENOMEM;
+			break;
+		}
+		if (pte_none(ptep_get(ptep)))
+			ret = do_anonymous_page(vma, pmd, addr, flags);
+		else
+			ret = do_present_fault(vma, pmd, addr, flags);
+	} while (ret == -EAGAIN);
+out:
+	up_read(&mm->mmap_lock);
+	if (ret == -ENOMEM)
+		count(&fault_stats.oom);
+	return ret;
+}
+
+/* ---- unmapping ---- */
+
+/* Clears the PTEs of [addr, end) under one pmd, pages into the gather. Stops early when the
+ * gather's batch fills: invalidates under the PTE lock, frees after dropping it (MG-5).
+ * Returns where it stopped (end when done). */
+static unsigned long zap_pte_range(struct mmu_gather *tlb, pmd_t *pmd, unsigned long addr,
+				   unsigned long end)
+{
+	struct mm_struct *mm = tlb->mm;
+	spinlock_t *ptl;
+	pte_t *ptep = pte_offset_map_lock(pmd, addr, &ptl);
+	bool full = false;
+
+	for (; addr != end && !full; ptep++, addr += PAGE_SIZE) {
+		pte_t old;
+		struct page *page;
+
+		if (pte_none(ptep_get(ptep)))
+			continue;
+		old = ptep_get_and_clear(mm, addr, ptep);
+		tlb_remove_tlb_entry(tlb, addr);
+		page = pfn_to_page(pte_pfn(old));
+		if (atomic_add_return(&page->mapcount, -1) < 0)
+			panic("zap_pte_range: mapcount of frame 0x%lx went negative at 0x%lx",
+			      page_to_pfn(page), addr);
+		full = tlb_remove_page(tlb, page);
+	}
+	if (full)
+		tlb_flush_mmu_tlbonly(tlb);
+	spin_unlock(ptl);
+	if (full)
+		tlb_flush_mmu_free(tlb);
+	return addr;
+}
+
+/* Clears every PTE of [start, end), one pmd's worth at a time; missing tables are skipped. */
+static void zap_range(struct mmu_gather *tlb, unsigned long start, unsigned long end)
+{
+	unsigned long addr = start, next;
+	pmd_t *pmd;
+
+	for (; addr != end; addr = next) {
+		next = pmd_addr_end(addr, end);
+		if (!walk_pmd(tlb->mm, addr, false, &pmd))
+			continue;
+		while (addr != next)
+			addr = zap_pte_range(tlb, pmd, addr, next);
+	}
+}
+
+void unmap_vmas(struct mmu_gather *tlb, struct vm_area_struct *vma, unsigned long start,
+		unsigned long end)
+{
+	struct mm_struct *mm = tlb->mm;
+
+	for (; vma && vma->vm_start < end; vma = vma_next_of(mm, vma)) {
+		unsigned long s = MAX(start, vma->vm_start), e = MIN(end, vma->vm_end);
+
+		if (s < e)
+			zap_range(tlb, s, e);
+	}
+}
+
+/* ---- changing protection ---- */
+
+void change_protection(struct mm_struct *mm, unsigned long start, unsigned long end)
+{
+	unsigned long addr, next;
+	bool changed = false;
+
+	for (addr = start; addr != end; addr = next) {
+		struct vm_area_struct *vma = find_vma(mm, addr);
+		spinlock_t *ptl;
+		pmd_t *pmd;
+		pte_t *ptep;
+
+		next = pmd_addr_end(addr, end);
+		if (!walk_pmd(mm, addr, false, &pmd))
+			continue;
+		ptep = pte_offset_map_lock(pmd, addr, &ptl);
+		for (unsigned long a = addr; a != next; a += PAGE_SIZE, ptep++) {
+			pte_t old = ptep_get(ptep), new;
+
+			if (pte_none(old))
+				continue;
+			while (a >= vma->vm_end)
+				vma = vma_next_of(mm, vma);
+			new = pfn_pte(pte_pfn(old), vma->vm_flags);
+			if (pte_dirty(old))
+				new = pte_mkdirty(new);
+			if (!pte_young(old))
+				new = pte_mkold(new);
+			/* A shared page stays write-protected: its next write copies it. */
+			if (atomic_read(&pfn_to_page(pte_pfn(old))->mapcount) > 1)
+				new = pte_wrprotect(new);
+			if (pte_same(old, new))
+				continue;
+			ptep_get_and_clear(mm, a, ptep);
+			set_pte_at(mm, a, ptep, new);
+			changed = true;
+		}
+		spin_unlock(ptl);
+	}
+	if (changed)
+		flush_tlb_range(mm, start, end);
+}
+
+/* ---- fork ---- */
+
+/*
+ * Copies the PTEs of vma (in src) into dst, copy-on-write: both end up write-protected and
+ * sharing the page. dst is new and private to the caller (no other thread, no CPU has it),
+ * so its PTEs are written without their lock. Returns 0 or -ENOMEM (what was copied stays,
+ * the caller tears dst down).
+ */
+static int copy_pte_range(struct mm_struct *dst, struct mm_struct *src, struct vm_area_struct *vma)
+{
+	unsigned long addr, next;
+
+	for (addr = vma->vm_start; addr != vma->vm_end; addr = next) {
+		pmd_t *spmd;
+		pte_t *sptep, *dptep;
+		spinlock_t *ptl;
+
+		next = pmd_addr_end(addr, vma->vm_end);
+		if (!walk_pmd(src, addr, false, &spmd))
+			continue;
+		if (!(dptep = walk(dst, addr, true)))
+			return -ENOMEM;
+		sptep = pte_offset_map_lock(spmd, addr, &ptl);
+		for (unsigned long a = addr; a != next; a += PAGE_SIZE, sptep++, dptep++) {
+			pte_t e = ptep_get(sptep);
+			struct page *page;
+
+			if (pte_none(e))
+				continue;
+			if (pte_write(e)) {
+				ptep_set_wrprotect(src, a, sptep);
+				e = pte_wrprotect(e);
+			}
+			page = pfn_to_page(pte_pfn(e));
+			get_page(page);
+			atomic_inc(&page->mapcount);
+			set_pte_at(dst, a, dptep, e);
+		}
+		spin_unlock(ptl);
+	}
+	return 0;
+}
+
+int dup_mmap(struct mm_struct *dst, struct mm_struct *src)
+{
+	struct vm_area_struct *v;
+	int ret = 0;
+
+	down_write(&src->mmap_lock);
+	down_write(&dst->mmap_lock);
+	BUG_ON(dst->map_count);
+	list_for_each_entry(v, &src->vmas, vm_list)
+	{
+		ret =
+		    vma_insert(dst, v->vm_start, v->vm_end - v->vm_start, v->vm_flags, v->vm_pgoff);
+		if (!ret)
+			ret = copy_pte_range(dst, src, v);
+		if (ret)
+			break;
+	}
+	/* Every writable entry of src became read-only: no CPU may keep writing through a stale
+	 * TLB entry once dst shares the pages (MG-4's order, for permissions). */
+	flush_tlb_mm(src);
+	up_write(&dst->mmap_lock);
+	up_write(&src->mmap_lock);
+	return ret;
+}
+
+/* ---- tearing an address space down ---- */
+
+void exit_mmap(struct mm_struct *mm)
+{
+	struct mmu_gather tlb;
+
+	down_write(&mm->mmap_lock);
+	tlb_gather_mmu(&tlb, mm, true);
+	if (!list_empty(&mm->vmas))
+		unmap_vmas(&tlb, list_first_entry(&mm->vmas, struct vm_area_struct, vm_list),
+			   USER_BASE, USER_TOP);
+	free_pgtables(&tlb, USER_BASE, USER_TOP, USER_BASE, USER_TOP);
+	tlb_finish_mmu(&tlb);
+	up_write(&mm->mmap_lock);
+}

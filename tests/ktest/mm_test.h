@@ -1,0 +1,114 @@
+/*
+ * Helpers shared by the suites that build and touch user address spaces from a kernel thread
+ * (pgtable, uaccess): the thread adopts a fresh mm with use_mm(), maps with vma_insert() and
+ * touches through the user-copy routines, exactly as a system call would.
+ */
+#ifndef TESTS_KTEST_MM_TEST_H
+#define TESTS_KTEST_MM_TEST_H
+
+#include <mica/errno.h>
+#include <mica/ktest.h>
+#include <mica/mm.h>
+#include <mica/mm_types.h>
+#include <mica/pgtable.h>
+#include <mica/sched.h>
+#include <mica/tlbflush.h>
+#include <mica/uaccess.h>
+
+#define UB USER_BASE
+#define PGS(n) ((unsigned long)(n)*PAGE_SIZE)
+#define RW (VM_READ | VM_WRITE | VM_ANON)
+#define RO (VM_READ | VM_ANON)
+
+/* A new mm this thread runs on, or NULL. */
+static inline struct mm_struct *mmt_enter(void)
+{
+	struct mm_struct *mm = mm_create();
+
+	if (mm) {
+		use_mm(mm);
+		mm_put(mm); /* use_mm's reference is now the only one */
+	}
+	return mm;
+}
+
+/* Leaves and frees it (the last reference). */
+static inline void mmt_leave(struct mm_struct *mm);
+static inline int mmt_map(struct mm_struct *mm, unsigned long start, unsigned long len,
+			  unsigned long flags);
+static inline int mmt_put(unsigned long addr, unsigned long v);
+
+/* Builds and tears down one small address space, so the slab caches it uses (mm, VMA, PTE
+ * lock) hold their first slab before a test counts free pages. */
+static inline void mmt_warm_caches(void)
+{
+	struct mm_struct *mm = mmt_enter();
+
+	if (!mm)
+		return;
+	mmt_map(mm, USER_BASE, PAGE_SIZE, VM_READ | VM_WRITE | VM_ANON);
+	mmt_put(USER_BASE, 1);
+	mmt_leave(mm);
+}
+
+static inline void mmt_leave(struct mm_struct *mm)
+{
+	unuse_mm(mm);
+}
+
+static inline int mmt_map(struct mm_struct *mm, unsigned long start, unsigned long len,
+			  unsigned long flags)
+{
+	int ret;
+
+	down_write(&mm->mmap_lock);
+	ret = vma_insert(mm, start, len, flags, start >> PAGE_SHIFT);
+	up_write(&mm->mmap_lock);
+	return ret;
+}
+
+static inline int mmt_unmap(struct mm_struct *mm, unsigned long start, unsigned long len)
+{
+	int ret;
+
+	down_write(&mm->mmap_lock);
+	ret = vma_unmap_range(mm, start, len);
+	up_write(&mm->mmap_lock);
+	return ret;
+}
+
+static inline int mmt_protect(struct mm_struct *mm, unsigned long start, unsigned long len,
+			      unsigned long prot)
+{
+	int ret;
+
+	down_write(&mm->mmap_lock);
+	ret = vma_protect(mm, start, len, prot);
+	up_write(&mm->mmap_lock);
+	return ret;
+}
+
+/* Writes / reads one word at a user address through the user-copy routines. */
+static inline int mmt_put(unsigned long addr, unsigned long v)
+{
+	return copy_to_user((void *)addr, &v, sizeof(v));
+}
+static inline int mmt_get(unsigned long addr, unsigned long *v)
+{
+	return copy_from_user(v, (const void *)addr, sizeof(*v));
+}
+
+/* The PTE now mapping addr (none if no table reaches it). */
+static inline pte_t mmt_pte(struct mm_struct *mm, unsigned long addr)
+{
+	pte_t *p, v = { 0 };
+
+	down_read(&mm->mmap_lock);
+	p = walk(mm, addr, false);
+	if (p)
+		v = ptep_get(p);
+	up_read(&mm->mmap_lock);
+	return v;
+}
+
+#endif
