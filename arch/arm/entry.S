@@ -76,20 +76,6 @@
 	.cfi_offset pc, TF_PC - TF_SIZE
 	.endm
 
-/* A stub for an exception the kernel never expects: arm_trap_unexpected() panics. */
-	.macro	trap_stub_fatal name, vector, lr_adjust
-	.global \name
-	.type \name, %function
-\name:
-	trap_cfi_start
-	trap_enter \vector, \lr_adjust
-	trap_cfi_frame r4, TF_SIZE
-	bl	arm_trap_unexpected
-	b	.
-	.cfi_endproc
-	.size \name, . - \name
-	.endm
-
 	.text
 	.balign 32
 	.global arm_vectors
@@ -105,10 +91,6 @@ arm_vectors:
 	b	arm_fiq_entry			@ 0x1c FIQ
 	.size arm_vectors, . - arm_vectors
 
-	trap_stub_fatal arm_und_entry, ARM_VEC_UND, 4
-	trap_stub_fatal arm_svc_entry, ARM_VEC_SVC, 4
-	trap_stub_fatal arm_fiq_entry, ARM_VEC_FIQ, 4
-	trap_stub_fatal arm_unused_entry, ARM_VEC_UNUSED, 0
 
 /*
  * Resumes the interrupted code from the frame at r4, exactly as the frame says: the C handler
@@ -132,8 +114,9 @@ arm_vectors:
 	rfeia	sp!				@ pop pc and cpsr: back to the interrupted code
 	.endm
 
-/* A stub for an exception that returns: handler(tf), then trap_exit. */
-	.macro	trap_stub_return name, vector, lr_adjust, handler
+/* A stub: handler(tf), then trap_exit for an exception that returns (returns = 1), or a stop
+ * for one the kernel never expects (returns = 0: the handler, arm_trap_unexpected, panics). */
+	.macro	trap_stub name, vector, lr_adjust, handler, returns
 	.global \name
 	.type \name, %function
 \name:
@@ -141,16 +124,25 @@ arm_vectors:
 	trap_enter \vector, \lr_adjust
 	trap_cfi_frame r4, TF_SIZE
 	bl	\handler
+	.if \returns
 	trap_exit
+	.else
+	b	.
+	.endif
 	.cfi_endproc
 	.size \name, . - \name
 	.endm
 
+	trap_stub arm_und_entry, ARM_VEC_UND, 4, arm_trap_unexpected, 0
+	trap_stub arm_svc_entry, ARM_VEC_SVC, 4, arm_trap_unexpected, 0
+	trap_stub arm_fiq_entry, ARM_VEC_FIQ, 4, arm_trap_unexpected, 0
+	trap_stub arm_unused_entry, ARM_VEC_UNUSED, 0, arm_trap_unexpected, 0
+
 /* IRQ: arm_handle_irq() ends with irq_exit(), which may switch to another task and return much
  * later, possibly on another CPU. */
-	trap_stub_return arm_irq_entry, ARM_VEC_IRQ, 4, arm_handle_irq
+	trap_stub arm_irq_entry, ARM_VEC_IRQ, 4, arm_handle_irq, 1
 
 /* Aborts: arm_trap_abort() (trap.c) sends page faults to do_page_fault() and panics on the
  * rest. The pc saved is the instruction that faulted, so returning runs it again. */
-	trap_stub_return arm_pabt_entry, ARM_VEC_PABT, 4, arm_trap_abort
-	trap_stub_return arm_dabt_entry, ARM_VEC_DABT, 8, arm_trap_abort
+	trap_stub arm_pabt_entry, ARM_VEC_PABT, 4, arm_trap_abort, 1
+	trap_stub arm_dabt_entry, ARM_VEC_DABT, 8, arm_trap_abort, 1

@@ -18,6 +18,19 @@
 	.popsection
 .endm
 
+/* Copies a2 bytes from a1 to a0, `size` at a time, until a2 is 0; both accesses may fault. */
+.macro copy_loop load, store, size
+1:
+10:	\load	t1, 0(a1)
+11:	\store	t1, 0(a0)
+	addi	a0, a0, \size
+	addi	a1, a1, \size
+	addi	a2, a2, -\size
+	bnez	a2, 1b
+	extable 10b, 9f
+	extable 11b, 9f
+.endm
+
 	.text
 	.globl arch_copy_from_user
 	.globl arch_copy_to_user
@@ -32,26 +45,10 @@ arch_copy_to_user:
 	or	t0, t0, a2
 	andi	t0, t0, 7
 	bnez	t0, 2f
-1:
-10:	ld	t1, 0(a1)
-11:	sd	t1, 0(a0)
-	addi	a0, a0, 8
-	addi	a1, a1, 8
-	addi	a2, a2, -8
-	bnez	a2, 1b
+	copy_loop ld, sd, 8
 	j	8f
-2:
-12:	lbu	t1, 0(a1)
-13:	sb	t1, 0(a0)
-	addi	a0, a0, 1
-	addi	a1, a1, 1
-	addi	a2, a2, -1
-	bnez	a2, 2b
+2:	copy_loop lbu, sb, 1
 8:
 9:	csrc	sstatus, t6
 	mv	a0, a2
 	ret
-	extable 10b, 9b
-	extable 11b, 9b
-	extable 12b, 9b
-	extable 13b, 9b

@@ -32,7 +32,10 @@
  *       void *L_table(L_t)                 the next-level table the entry points at
  *   pte_t pfn_pte(unsigned long pfn, unsigned long vm_flags)   a present, young, clean user
  *       PTE for pfn with the permissions of vm_flags (VM_READ/WRITE/EXEC)
- *   pte_pfn, and the PTE bit helpers below (pte_present ... pte_mkclean)
+ *   unsigned long pte_pfn(pte_t)
+ *   the PTE's bits: _PAGE_PRESENT, _PAGE_PROT_NONE (present to Mica, no access for the MMU),
+ *       _PAGE_WRITE, _PAGE_USER, _PAGE_YOUNG, _PAGE_DIRTY, and _PAGE_EXEC or, where the
+ *       hardware bit means the opposite, _PAGE_NOEXEC; the helpers below are built on them
  *   pgd_t *arch_kernel_pgd(void)           the kernel's top table (the boot identity map)
  * and may override the defaults at the end of this file by defining the name first
  * (set_pte_at, ptep_get, ptep_get_and_clear, ptep_set_wrprotect).
@@ -120,6 +123,78 @@ static inline pmd_t *pmd_offset(pud_t *pud, unsigned long addr)
 static inline pte_t *pte_offset(pmd_t *pmd, unsigned long addr)
 {
 	return (pte_t *)pmd_table(*pmd) + pte_index(addr);
+}
+
+/* ---- PTE bits: every port keeps each property in one bit of its PTE ---- */
+
+typedef __typeof__(((pte_t *)0)->val) pteval_t;
+
+static inline int pte_none(pte_t p)
+{
+	return p.val == 0;
+}
+static inline int pte_present(pte_t p)
+{
+	return (p.val & (_PAGE_PRESENT | _PAGE_PROT_NONE)) != 0;
+}
+static inline int pte_write(pte_t p)
+{
+	return (p.val & _PAGE_WRITE) != 0;
+}
+static inline int pte_user(pte_t p)
+{
+	return (p.val & _PAGE_USER) != 0;
+}
+static inline int pte_young(pte_t p)
+{
+	return (p.val & _PAGE_YOUNG) != 0;
+}
+static inline int pte_dirty(pte_t p)
+{
+	return (p.val & _PAGE_DIRTY) != 0;
+}
+#ifdef _PAGE_NOEXEC
+static inline int pte_exec(pte_t p)
+{
+	return (p.val & _PAGE_NOEXEC) == 0;
+}
+#else
+static inline int pte_exec(pte_t p)
+{
+	return (p.val & _PAGE_EXEC) != 0;
+}
+#endif
+static inline pte_t pte_set_bits(pte_t p, pteval_t bits)
+{
+	return (pte_t){ p.val | bits };
+}
+static inline pte_t pte_clear_bits(pte_t p, pteval_t bits)
+{
+	return (pte_t){ p.val & ~bits };
+}
+static inline pte_t pte_mkwrite(pte_t p)
+{
+	return pte_set_bits(p, _PAGE_WRITE);
+}
+static inline pte_t pte_wrprotect(pte_t p)
+{
+	return pte_clear_bits(p, _PAGE_WRITE);
+}
+static inline pte_t pte_mkyoung(pte_t p)
+{
+	return pte_set_bits(p, _PAGE_YOUNG);
+}
+static inline pte_t pte_mkold(pte_t p)
+{
+	return pte_clear_bits(p, _PAGE_YOUNG);
+}
+static inline pte_t pte_mkdirty(pte_t p)
+{
+	return pte_set_bits(p, _PAGE_DIRTY);
+}
+static inline pte_t pte_mkclean(pte_t p)
+{
+	return pte_clear_bits(p, _PAGE_DIRTY);
 }
 
 /* ---- PTE accessors: defaults a port may override by defining the name first ---- */

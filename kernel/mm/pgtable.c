@@ -261,14 +261,13 @@ static void check_table_empty(const void *table, const char *what, unsigned long
 			      addr, i, w[i]);
 }
 
-static void free_pte_table(struct mmu_gather *tlb, pmd_t *pmd, unsigned long addr)
+/* Hands a table its parent entry no longer points at (the caller just cleared the entry) to
+ * the gather, which frees it after the TLB flush. */
+static void gather_table(struct mmu_gather *tlb, void *table, const char *what, unsigned long addr)
 {
-	struct page *t = virt_to_page(pmd_table(*pmd));
-
-	check_table_empty(page_address(t), "PTE", addr);
-	pmd_clear(pmd);
+	check_table_empty(table, what, addr);
 	table_uncount(tlb->mm);
-	tlb_remove_table(tlb, t);
+	tlb_remove_table(tlb, virt_to_page(table));
 }
 
 static void free_pmd_range(struct mmu_gather *tlb, pud_t *pud, unsigned long addr,
@@ -279,8 +278,12 @@ static void free_pmd_range(struct mmu_gather *tlb, pud_t *pud, unsigned long add
 
 	do {
 		next = pmd_addr_end(addr, end);
-		if (!pmd_none(*pmd) && span_unused(addr, PMD_SIZE, floor, ceiling))
-			free_pte_table(tlb, pmd, addr);
+		if (!pmd_none(*pmd) && span_unused(addr, PMD_SIZE, floor, ceiling)) {
+			void *t = pmd_table(*pmd);
+
+			pmd_clear(pmd);
+			gather_table(tlb, t, "PTE", addr);
+		}
 	} while (pmd++, addr = next, addr != end);
 }
 
@@ -297,12 +300,10 @@ static void free_pud_range(struct mmu_gather *tlb, p4d_t *p4d, unsigned long add
 		free_pmd_range(tlb, pud, addr, next, floor, ceiling);
 #ifndef MICA_PMD_FOLDED
 		if (span_unused(addr, PUD_SIZE, floor, ceiling)) {
-			struct page *t = virt_to_page(pud_table(*pud));
+			void *t = pud_table(*pud);
 
-			check_table_empty(page_address(t), "PMD", addr);
 			pud_clear(pud);
-			table_uncount(tlb->mm);
-			tlb_remove_table(tlb, t);
+			gather_table(tlb, t, "PMD", addr);
 		}
 #endif
 	} while (pud++, addr = next, addr != end);
@@ -321,12 +322,10 @@ static void free_p4d_range(struct mmu_gather *tlb, pgd_t *pgd, unsigned long add
 		free_pud_range(tlb, p4d, addr, next, floor, ceiling);
 #ifndef MICA_PUD_FOLDED
 		if (span_unused(addr, P4D_SIZE, floor, ceiling)) {
-			struct page *t = virt_to_page(p4d_table(*p4d));
+			void *t = p4d_table(*p4d);
 
-			check_table_empty(page_address(t), "PUD", addr);
 			p4d_clear(p4d);
-			table_uncount(tlb->mm);
-			tlb_remove_table(tlb, t);
+			gather_table(tlb, t, "PUD", addr);
 		}
 #endif
 	} while (p4d++, addr = next, addr != end);

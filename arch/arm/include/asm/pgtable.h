@@ -104,7 +104,8 @@ static inline void *pmd_table(pmd_t e)
 	return (void *)(unsigned long)(e.desc[0] & PAGE_MASK); /* identity map */
 }
 
-/* ---- PTEs: software bits, the frame in bits 31..12 ---- */
+/* ---- PTEs: software bits, the frame in bits 31..12; <mica/pgtable.h> builds the bit
+ * helpers (pte_write, pte_mkdirty, ...) on these names ---- */
 
 #define _PAGE_PRESENT (1u << 0)	  /* accessible (readable at least) */
 #define _PAGE_PROT_NONE (1u << 1) /* present but no access at all (PROT_NONE) */
@@ -114,14 +115,6 @@ static inline void *pmd_table(pmd_t e)
 #define _PAGE_YOUNG (1u << 5) /* accessed since last made old */
 #define _PAGE_DIRTY (1u << 6) /* written since last made clean */
 
-static inline int pte_none(pte_t p)
-{
-	return p.val == 0;
-}
-static inline int pte_present(pte_t p)
-{
-	return (p.val & (_PAGE_PRESENT | _PAGE_PROT_NONE)) != 0;
-}
 static inline unsigned long pte_pfn(pte_t p)
 {
 	return p.val >> PAGE_SHIFT;
@@ -139,51 +132,6 @@ static inline pte_t pfn_pte(unsigned long pfn, unsigned long vm_flags)
 	v |= (vm_flags & (VM_READ | VM_WRITE | VM_EXEC)) ? _PAGE_PRESENT : _PAGE_PROT_NONE;
 	return (pte_t){ v };
 }
-static inline int pte_write(pte_t p)
-{
-	return (p.val & _PAGE_WRITE) != 0;
-}
-static inline int pte_exec(pte_t p)
-{
-	return (p.val & _PAGE_EXEC) != 0;
-}
-static inline int pte_user(pte_t p)
-{
-	return (p.val & _PAGE_USER) != 0;
-}
-static inline int pte_young(pte_t p)
-{
-	return (p.val & _PAGE_YOUNG) != 0;
-}
-static inline int pte_dirty(pte_t p)
-{
-	return (p.val & _PAGE_DIRTY) != 0;
-}
-static inline pte_t pte_mkwrite(pte_t p)
-{
-	return (pte_t){ p.val | _PAGE_WRITE };
-}
-static inline pte_t pte_wrprotect(pte_t p)
-{
-	return (pte_t){ p.val & ~_PAGE_WRITE };
-}
-static inline pte_t pte_mkyoung(pte_t p)
-{
-	return (pte_t){ p.val | _PAGE_YOUNG };
-}
-static inline pte_t pte_mkold(pte_t p)
-{
-	return (pte_t){ p.val & ~_PAGE_YOUNG };
-}
-static inline pte_t pte_mkdirty(pte_t p)
-{
-	return (pte_t){ p.val | _PAGE_DIRTY };
-}
-static inline pte_t pte_mkclean(pte_t p)
-{
-	return (pte_t){ p.val & ~_PAGE_DIRTY };
-}
-
 /* ---- the hardware entry behind a software PTE ---- */
 
 /* The hardware small-page descriptor for p (B3.5.1). None unless present and young, so the
@@ -198,8 +146,9 @@ static inline u32 arm_pte_hw(pte_t p)
 	if (!(p.val & _PAGE_PRESENT) || !(p.val & _PAGE_YOUNG))
 		return 0;
 	hw = (p.val & PAGE_MASK) | ARM_PTE_NORMAL | ARM_PTE_NG;
-	hw |= (pte_write(p) && pte_dirty(p)) ? ARM_PTE_AP_USER_RW : ARM_PTE_AP_USER_RO;
-	if (!pte_exec(p))
+	hw |= ((p.val & _PAGE_WRITE) && (p.val & _PAGE_DIRTY)) ? ARM_PTE_AP_USER_RW
+							       : ARM_PTE_AP_USER_RO;
+	if (!(p.val & _PAGE_EXEC))
 		hw |= ARM_PTE_XN;
 	return hw;
 }

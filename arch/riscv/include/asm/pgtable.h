@@ -13,6 +13,7 @@
 #define ASM_RISCV_PGTABLE_H
 
 #include <mica/compiler.h>
+#include <mica/mm.h>
 #include <mica/types.h>
 #include <mica/vm_flags.h>
 
@@ -52,75 +53,35 @@ typedef struct {
 } pte_t;
 
 #include <mica/pgtable-nop4d.h>
+
 #include <mica/pgtable-nopud.h>
 
+#include <mica/pgtable-table-ops.h>
+
 /* Every level's table entries look alike: V set, R = W = X = 0, the next table's PPN. */
-static inline u64 riscv_table_entry(void *table)
+static inline u64 arch_table_entry(void *table)
 {
 	return ((unsigned long)table >> PAGE_SHIFT) << _PAGE_PPN_SHIFT | _PAGE_V;
 }
-static inline void *riscv_entry_address(u64 e)
+static inline void *arch_entry_table(u64 e)
 {
 	return (void *)(unsigned long)((e >> _PAGE_PPN_SHIFT) << PAGE_SHIFT); /* identity map */
 }
-static inline int riscv_entry_bad(u64 e)
+static inline int arch_entry_bad(u64 e)
 {
 	return !(e & _PAGE_V) || (e & _PAGE_LEAF); /* not a table: a kernel leaf, or junk */
 }
+DEFINE_TABLE_ENTRY_OPS(pud) /* an entry of the root table */
+DEFINE_TABLE_ENTRY_OPS(pmd) /* an entry of a level-1 table */
 
-/* pud = an entry of the top table */
-static inline int pud_none(pud_t e)
-{
-	return e.val == 0;
-}
-static inline int pud_bad(pud_t e)
-{
-	return riscv_entry_bad(e.val);
-}
-static inline void pud_clear(pud_t *e)
-{
-	WRITE_ONCE(e->val, 0);
-}
-static inline void pud_populate(pud_t *e, void *table)
-{
-	WRITE_ONCE(e->val, riscv_table_entry(table));
-}
-static inline void *pud_table(pud_t e)
-{
-	return riscv_entry_address(e.val);
-}
+/* PTEs: the bits <mica/pgtable.h> builds its helpers on */
+#define _PAGE_PRESENT _PAGE_V
+#define _PAGE_WRITE _PAGE_W
+#define _PAGE_EXEC _PAGE_X
+#define _PAGE_USER _PAGE_U
+#define _PAGE_YOUNG _PAGE_A
+#define _PAGE_DIRTY _PAGE_D
 
-/* pmd = an entry of a level-1 table */
-static inline int pmd_none(pmd_t e)
-{
-	return e.val == 0;
-}
-static inline int pmd_bad(pmd_t e)
-{
-	return riscv_entry_bad(e.val);
-}
-static inline void pmd_clear(pmd_t *e)
-{
-	WRITE_ONCE(e->val, 0);
-}
-static inline void pmd_populate(pmd_t *e, void *table)
-{
-	WRITE_ONCE(e->val, riscv_table_entry(table));
-}
-static inline void *pmd_table(pmd_t e)
-{
-	return riscv_entry_address(e.val);
-}
-
-/* PTEs */
-static inline int pte_none(pte_t p)
-{
-	return p.val == 0;
-}
-static inline int pte_present(pte_t p)
-{
-	return (p.val & (_PAGE_V | _PAGE_PROT_NONE)) != 0;
-}
 static inline unsigned long pte_pfn(pte_t p)
 {
 	return p.val >> _PAGE_PPN_SHIFT;
@@ -139,50 +100,6 @@ static inline pte_t pfn_pte(unsigned long pfn, unsigned long vm_flags)
 		v |= _PAGE_X;
 	v |= (v & _PAGE_LEAF) ? _PAGE_V : _PAGE_PROT_NONE;
 	return (pte_t){ v };
-}
-static inline int pte_write(pte_t p)
-{
-	return (p.val & _PAGE_W) != 0;
-}
-static inline int pte_exec(pte_t p)
-{
-	return (p.val & _PAGE_X) != 0;
-}
-static inline int pte_user(pte_t p)
-{
-	return (p.val & _PAGE_U) != 0;
-}
-static inline int pte_young(pte_t p)
-{
-	return (p.val & _PAGE_A) != 0;
-}
-static inline int pte_dirty(pte_t p)
-{
-	return (p.val & _PAGE_D) != 0;
-}
-static inline pte_t pte_mkwrite(pte_t p)
-{
-	return (pte_t){ p.val | _PAGE_W };
-}
-static inline pte_t pte_wrprotect(pte_t p)
-{
-	return (pte_t){ p.val & ~_PAGE_W };
-}
-static inline pte_t pte_mkyoung(pte_t p)
-{
-	return (pte_t){ p.val | _PAGE_A };
-}
-static inline pte_t pte_mkold(pte_t p)
-{
-	return (pte_t){ p.val & ~_PAGE_A };
-}
-static inline pte_t pte_mkdirty(pte_t p)
-{
-	return (pte_t){ p.val | _PAGE_D };
-}
-static inline pte_t pte_mkclean(pte_t p)
-{
-	return (pte_t){ p.val & ~_PAGE_D };
 }
 
 pgd_t *arch_kernel_pgd(void);

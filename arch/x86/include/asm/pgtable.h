@@ -64,53 +64,37 @@ typedef struct {
 
 #include <mica/pgtable-nop4d.h>
 
-/*
- * The three upper levels the walker sees, p4d (PML4E), pud (PDPTE) and pmd (PDE), have one
- * format (SDM 3A tables 4-14, 4-16, 4-18), so one macro gives each level its five operations:
- *   L_none(e)               the entry is empty
- *   L_bad(e)                present but not a table: not present with junk in it, or PS set
- *                           (a large page: only the kernel's identity map has those)
- *   L_clear(ep)             empties the entry
- *   L_populate(ep, table)   points the entry at a zeroed next-level table (identity map:
- *                           the table's address is its physical address)
- *   L_table(e)              the next-level table the entry points at
- */
-#define X86_TABLE_ENTRY_OPS(L)                                                     \
-	static inline int L##_none(L##_t e)                                        \
-	{                                                                          \
-		return e.val == 0;                                                 \
-	}                                                                          \
-	static inline int L##_bad(L##_t e)                                         \
-	{                                                                          \
-		return !(e.val & X86_PTE_P) || (e.val & X86_PTE_PS);               \
-	}                                                                          \
-	static inline void L##_clear(L##_t *ep)                                    \
-	{                                                                          \
-		WRITE_ONCE(ep->val, 0);                                            \
-	}                                                                          \
-	static inline void L##_populate(L##_t *ep, void *table)                    \
-	{                                                                          \
-		WRITE_ONCE(ep->val, (unsigned long)table | X86_TABLE_ENTRY_FLAGS); \
-	}                                                                          \
-	static inline void *L##_table(L##_t e)                                     \
-	{                                                                          \
-		return (void *)(unsigned long)(e.val & X86_PTE_ADDR_MASK);         \
-	}
-X86_TABLE_ENTRY_OPS(p4d)
-X86_TABLE_ENTRY_OPS(pud)
-X86_TABLE_ENTRY_OPS(pmd)
-#undef X86_TABLE_ENTRY_OPS
+#include <mica/pgtable-table-ops.h>
 
-/* ---- PTEs (SDM 3A table 4-19) ---- */
+/* The three upper levels the walker sees, p4d (PML4E), pud (PDPTE) and pmd (PDE), have one
+ * format (SDM 3A tables 4-14, 4-16, 4-18): <mica/pgtable-table-ops.h> builds their
+ * operations on these three. Bad: not present with junk in it, or PS set (a large page: only
+ * the kernel's identity map has those). */
+static inline u64 arch_table_entry(void *table)
+{
+	return (unsigned long)table | X86_TABLE_ENTRY_FLAGS; /* identity map: phys == virt */
+}
+static inline void *arch_entry_table(u64 e)
+{
+	return (void *)(unsigned long)(e & X86_PTE_ADDR_MASK);
+}
+static inline int arch_entry_bad(u64 e)
+{
+	return !(e & X86_PTE_P) || (e & X86_PTE_PS);
+}
+DEFINE_TABLE_ENTRY_OPS(p4d)
+DEFINE_TABLE_ENTRY_OPS(pud)
+DEFINE_TABLE_ENTRY_OPS(pmd)
 
-static inline int pte_none(pte_t p)
-{
-	return p.val == 0;
-}
-static inline int pte_present(pte_t p)
-{
-	return (p.val & (X86_PTE_P | X86_PTE_PROT_NONE)) != 0;
-}
+/* ---- PTEs (SDM 3A table 4-19): the bits <mica/pgtable.h> builds its helpers on ---- */
+#define _PAGE_PRESENT X86_PTE_P
+#define _PAGE_PROT_NONE X86_PTE_PROT_NONE
+#define _PAGE_WRITE X86_PTE_W
+#define _PAGE_NOEXEC X86_PTE_NX
+#define _PAGE_USER X86_PTE_US
+#define _PAGE_YOUNG X86_PTE_A
+#define _PAGE_DIRTY X86_PTE_D
+
 static inline unsigned long pte_pfn(pte_t p)
 {
 	return (p.val & X86_PTE_ADDR_MASK) >> PAGE_SHIFT;
@@ -131,50 +115,6 @@ static inline pte_t pfn_pte(unsigned long pfn, unsigned long vm_flags)
 		v |= X86_PTE_NX;
 	v |= (vm_flags & (VM_READ | VM_WRITE | VM_EXEC)) ? X86_PTE_P : X86_PTE_PROT_NONE;
 	return (pte_t){ v };
-}
-static inline int pte_write(pte_t p)
-{
-	return (p.val & X86_PTE_W) != 0;
-}
-static inline int pte_exec(pte_t p)
-{
-	return (p.val & X86_PTE_NX) == 0;
-}
-static inline int pte_user(pte_t p)
-{
-	return (p.val & X86_PTE_US) != 0;
-}
-static inline int pte_young(pte_t p)
-{
-	return (p.val & X86_PTE_A) != 0;
-}
-static inline int pte_dirty(pte_t p)
-{
-	return (p.val & X86_PTE_D) != 0;
-}
-static inline pte_t pte_mkwrite(pte_t p)
-{
-	return (pte_t){ p.val | X86_PTE_W };
-}
-static inline pte_t pte_wrprotect(pte_t p)
-{
-	return (pte_t){ p.val & ~(u64)X86_PTE_W };
-}
-static inline pte_t pte_mkyoung(pte_t p)
-{
-	return (pte_t){ p.val | X86_PTE_A };
-}
-static inline pte_t pte_mkold(pte_t p)
-{
-	return (pte_t){ p.val & ~(u64)X86_PTE_A };
-}
-static inline pte_t pte_mkdirty(pte_t p)
-{
-	return (pte_t){ p.val | X86_PTE_D };
-}
-static inline pte_t pte_mkclean(pte_t p)
-{
-	return (pte_t){ p.val & ~(u64)X86_PTE_D };
 }
 
 /* The PML4 head.S built: the kernel's identity map in entry 0, the rest empty (mmu.c). */
