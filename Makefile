@@ -1,7 +1,8 @@
-# Mica's one Makefile: `make [ARCH=riscv|arm|x86] [all|qemu|qemu-gdb|gdb|test|format|clean]`.
+# Mica's one Makefile: `make [ARCH=riscv|arm|x86] [all|qemu|qemu-gdb|gdb|test|user|format|clean]`.
 # Every target first runs scripts/install-deps.sh, which installs missing Debian packages.
 
 ARCHES := riscv arm x86
+.DEFAULT_GOAL := all
 ARCH ?= riscv
 SMP ?= 4
 MEM ?= 128M
@@ -41,17 +42,22 @@ CFLAGS := -std=gnu11 $(OPT) -g -Wall -Wextra -Werror -Wno-unused-parameter \
 LDFLAGS := -nostdlib -static $(ARCH_LDFLAGS)
 
 GENERIC_SRCS := $(wildcard boot/*.c kernel/*.c kernel/lib/*.c kernel/sched/*.c \
-	kernel/mm/*.c tests/ktest/*.c)
+	kernel/mm/*.c kernel/proc/*.c tests/ktest/*.c)
 SRCS := $(GENERIC_SRCS) $(ARCH_SRCS)
 # Device trees the tests parse (tests/ktest/*.dts), linked in as <name>_dtb in .rodata.
 DTS_SRCS := $(wildcard tests/ktest/*.dts)
 OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(SRCS))) \
-	$(patsubst %.dts,$(BUILD)/obj/%.dtb.o,$(DTS_SRCS))
+	$(patsubst %.dts,$(BUILD)/obj/%.dtb.o,$(DTS_SRCS)) $(BUILD)/obj/initramfs.o
 
 KERNEL := $(BUILD)/mica.elf
 
-.PHONY: all deps qemu qemu-gdb gdb test test-build bench format clean help
-all: deps $(KERNEL) $(BUILD)/qemu.args
+.PHONY: all kernel deps qemu qemu-gdb gdb test test-build bench user user-progs format clean help
+# The user programs first (the kernel's initramfs holds them), then the kernel, in a second
+# make that sees them.
+all: deps
+	@$(MAKE) --no-print-directory ARCH=$(ARCH) OPT='$(OPT)' user
+	@$(MAKE) --no-print-directory ARCH=$(ARCH) OPT='$(OPT)' kernel
+kernel: $(KERNEL) $(BUILD)/qemu.args
 
 deps:
 	@scripts/install-deps.sh
@@ -128,6 +134,73 @@ test: test-build
 # Figures, not verdicts: boots ktest=bench on every port under test (tests/ktest/bench.c).
 bench: test-build
 	@python3 tests/run --bench --arch "$(TEST_ARCHES)" --smp $(SMP)
+
+# ---- User programs: `make [ARCH=..] user` (docs/syscalls.md) ----
+# Every user/*.c with a main() (a line starting `int main(` or `main(`) becomes the program
+# build/<arch>/user/bin/<name> (where scripts/initramfs.mk packs the initramfs from, so build
+# the kernel after this): a static ELF linked at USER_TEXT, the port's USER_BASE + 64 KiB,
+# from user/arch/<arch>/crt0.S, the file itself, user/lib/ and user/arch/<arch>/ (system
+# calls, POSIX glue), then newlib's libc and libm and libgcc. Add a program: drop user/foo.c.
+# newlib comes from scripts/newlib.sh, which builds it into a cache outside the tree the first
+# time (about a minute per port); the script runs only here, handing its directory to a second
+# make as NEWLIB. `all` (and so `qemu` and `test`) runs `user` before the kernel.
+# Per port (user/arch/<arch>/user.mk): USER_ARCH_CFLAGS, USER_ARCH_LDFLAGS, USER_TEXT.
+include user/arch/$(ARCH)/user.mk
+
+USER_BUILD := $(BUILD)/user
+USER_MAIN_RE := ^(int[[:space:]]+)?main[[:space:]]*[(]
+USER_PROGS := $(patsubst user/%.c,$(USER_BUILD)/bin/%, \
+	$(shell grep -lE '$(USER_MAIN_RE)' user/*.c 2>/dev/null))
+USER_CRT0 := $(USER_BUILD)/obj/user/arch/$(ARCH)/crt0.o
+include scripts/initramfs.mk
+USER_LIB_OBJS := $(patsubst %,$(USER_BUILD)/obj/%.o,$(basename \
+	$(wildcard user/lib/*.c) $(filter-out %/crt0.S,$(wildcard user/arch/$(ARCH)/*.S))))
+# Recursive (=): NEWLIB is only known inside the second make.
+USER_CFLAGS = -std=gnu11 $(OPT) -g -Wall -Wextra -Werror -Wno-unused-parameter -fno-common \
+	-ffunction-sections -fdata-sections -nostdinc -Iuser/include -Iinclude/uapi \
+	-isystem $(NEWLIB)/include -isystem $(shell $(CC) -print-file-name=include) \
+	$(addprefix -isystem ,$(wildcard $(shell $(CC) -print-file-name=include-fixed))) \
+	-MMD -MP $(USER_ARCH_CFLAGS)
+# The toolchain's default linker script, its text segment (ELF and program headers first)
+# moved to USER_TEXT; --gc-sections drops the functions a program never reaches.
+USER_LDFLAGS = -nostdlib -static -Wl,-Ttext-segment=$(USER_TEXT) -Wl,--gc-sections \
+	-Wl,--build-id=none -z max-page-size=4096 -z noexecstack $(USER_ARCH_LDFLAGS)
+USER_LIBS = $(NEWLIB)/lib/libc.a $(NEWLIB)/lib/libm.a \
+	$(shell $(CC) $(USER_ARCH_CFLAGS) -print-libgcc-file-name)
+
+user: deps
+	@newlib=$$(scripts/newlib.sh $(ARCH)) && \
+		$(MAKE) --no-print-directory ARCH=$(ARCH) OPT='$(OPT)' NEWLIB="$$newlib" user-progs
+
+# The rules below exist only in the second make: elsewhere (the kernel's make) the programs in
+# build/<arch>/user/bin/ are files the initramfs packs as they are, never rebuilt.
+ifeq ($(NEWLIB),)
+user-progs:
+	@echo "user-progs: run \`make user\`, which finds newlib first" >&2; exit 1
+else
+user-progs: $(USER_PROGS)
+
+$(USER_BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(USER_CFLAGS) -c $< -o $@
+
+$(USER_BUILD)/obj/%.o: %.S
+	@mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	@$(CC) $(USER_CFLAGS) -c $< -o $@
+
+# crt0 first, as is customary. Every user/lib object is linked (not an archive): a definition
+# there then always wins over newlib's own (its do-nothing __malloc_lock).
+$(USER_PROGS): $(USER_BUILD)/bin/%: $(USER_CRT0) $(USER_BUILD)/obj/user/%.o $(USER_LIB_OBJS)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(CC) $(USER_CFLAGS) $(USER_LDFLAGS) -o $@ $^ \
+		-Wl,--start-group $(USER_LIBS) -Wl,--end-group
+
+-include $(wildcard $(USER_BUILD)/obj/user/*.d $(USER_BUILD)/obj/user/*/*.d \
+	$(USER_BUILD)/obj/user/*/*/*.d)
+endif
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h' ':!:*.lds.h')

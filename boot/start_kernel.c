@@ -14,8 +14,10 @@
 #include <mica/panic.h>
 #include <mica/preempt.h>
 #include <mica/printk.h>
+#include <mica/proc.h>
 #include <mica/rcu.h>
 #include <mica/sched.h>
+#include <mica/string.h>
 
 static void report_memory(const struct boot_info *bi)
 {
@@ -59,14 +61,35 @@ static void run_ktests(void *unused)
 	arch_exit(failed == 0 ? EXIT_SUCCESS : EXIT_TEST_FAILED);
 }
 
-/* Starts the tests the command line asks for, if any. */
+static char init_path[64];
+
+/* The kernel side of user space: runs init (init=PATH, default /init) until every process
+ * has exited, then leaves QEMU with init's verdict: exit status 0 is success. */
+static void run_init(void *unused)
+{
+	char *argv[] = { init_path, NULL };
+	int status = run_init_process(init_path, argv);
+
+	if (status < 0)
+		pr_err("init: %s could not start: error %d", init_path, status);
+	arch_exit(status == 0 ? EXIT_SUCCESS : EXIT_TEST_FAILED);
+}
+
+/* Starts the tests the command line asks for or, without ktest=, user space. */
 static void start_ktests(void)
 {
 	int n = cmdline_get("ktest", ktest_filter, sizeof(ktest_filter));
 	struct task *t;
 
-	if (n == -ENOENT)
+	if (n == -ENOENT) {
+		if (cmdline_get("init", init_path, sizeof(init_path)) < 0)
+			strscpy(init_path, "/init", sizeof(init_path));
+		t = kthread_create(run_init, NULL, "kinit");
+		if (!t)
+			panic("start_kernel: no task for init");
+		kthread_start(t);
 		return;
+	}
 	if (n < 0) {
 		pr_err("ktest: the ktest= value is longer than %zu bytes",
 		       sizeof(ktest_filter) - 1);
@@ -96,6 +119,7 @@ void start_kernel(struct boot_info *bi)
 	kthread_init();
 	vma_init();
 	pgtable_init();
+	proc_init();
 
 	arch_cpu_init(c);
 	arch_timer_init();
@@ -105,6 +129,6 @@ void start_kernel(struct boot_info *bi)
 
 	might_sleep_reports_at_boot = might_sleep_reports;
 	start_ktests();
-	pr_info("no user space yet: the boot task becomes cpu0's idle task (quit QEMU: Ctrl-A X)");
+	pr_info("the boot task becomes cpu0's idle task (quit QEMU: Ctrl-A X)");
 	sched_idle_loop();
 }

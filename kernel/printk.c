@@ -40,6 +40,19 @@ static void console_unlock(bool taken, unsigned long flags)
 	arch_irq_restore(flags);
 }
 
+void console_write_raw(const char *buf, size_t n)
+{
+	unsigned long flags;
+	bool taken = console_lock_take(&flags);
+
+	for (size_t i = 0; i < n; i++) {
+		if (buf[i] == '\n')
+			arch_console_putc('\r');
+		arch_console_putc(buf[i]);
+	}
+	console_unlock(taken, flags);
+}
+
 void console_force_unlock(void)
 {
 	console_lock = (spinlock_t)SPINLOCK_INIT(console_lock);

@@ -12,6 +12,7 @@ struct trap_frame;
 
 /* entry.S */
 extern char arm_vectors[];
+void arm_trap_return(void); /* restores the frame at r4 (arch_return_to_user) */
 
 /* head.S */
 void arm_secondary_entry(void);	     /* where PSCI CPU_ON starts a secondary CPU */
@@ -42,6 +43,9 @@ void arm_timer_irq(void);
 void arm_trap_link_frames(struct trap_frame *tf);
 void arm_trap_unexpected(struct trap_frame *tf) __noreturn;
 void arm_trap_abort(struct trap_frame *tf);
+void arm_trap_svc(struct trap_frame *tf);
+void arm_trap_undef(struct trap_frame *tf);
+void arm_trap_exit_user(struct trap_frame *tf);
 
 /* power.c: set once arch_exit() has asked QEMU to exit (see the svc case in trap.c). */
 extern volatile bool arm_exit_requested;

@@ -1,6 +1,7 @@
 /*
- * Aborts (page faults to the generic handler), unexpected exceptions, the register dump and
- * the frame-pointer unwinder.
+ * The C half of the exception stubs (entry.S): aborts (page faults to the generic handler),
+ * system calls and undefined instructions from User mode, the way back to User mode,
+ * unexpected exceptions, the register dump and the frame-pointer unwinder.
  *
  * gcc's ARM-state frames (-marm -fno-omit-frame-pointer, checked with objdump): a function that
  * calls others saves {fp, lr} and points fp at the saved lr, so
@@ -15,6 +16,7 @@
 #include <mica/mm_types.h>
 #include <mica/panic.h>
 #include <mica/printk.h>
+#include <mica/proc.h>
 #include <mica/sections.h>
 #include <mica/uaccess.h>
 
@@ -23,18 +25,25 @@
 BUILD_BUG_ON(__builtin_offsetof(struct trap_frame, unwind_fp) != TF_UNWIND_FP);
 BUILD_BUG_ON(__builtin_offsetof(struct trap_frame, leaf_rec) != TF_LEAF_REC);
 BUILD_BUG_ON(__builtin_offsetof(struct trap_frame, entry_rec) != TF_ENTRY_REC);
+BUILD_BUG_ON(__builtin_offsetof(struct trap_frame, tpidrurw) != TF_TPIDRURW);
 BUILD_BUG_ON(__builtin_offsetof(struct trap_frame, r) != TF_R0);
 BUILD_BUG_ON(__builtin_offsetof(struct trap_frame, sp) != TF_SP);
+BUILD_BUG_ON(__builtin_offsetof(struct trap_frame, lr) != TF_LR);
 BUILD_BUG_ON(__builtin_offsetof(struct trap_frame, pc) != TF_PC);
+BUILD_BUG_ON(__builtin_offsetof(struct trap_frame, cpsr) != TF_CPSR);
 BUILD_BUG_ON(sizeof(struct trap_frame) != TF_SIZE);
 
 /* The interrupted function's frame chain: its fp if it saved {fp, lr}; for a leaf, a record
- * {caller's fp, lr} made in leaf_rec, so the leaf's caller (known only from lr) is not lost. */
+ * {caller's fp, lr} made in leaf_rec, so the leaf's caller (known only from lr) is not lost.
+ * None for User mode: the kernel's backtrace ends where user code begins, and must not read
+ * user memory through a user fp. */
 static unsigned long interrupted_frame(struct trap_frame *tf)
 {
 	unsigned long fp = tf->r[11];
 	unsigned long saved;
 
+	if (arch_trap_from_user(tf))
+		return 0;
 	/* A frame of the interrupted function lies between its sp and the top of its stack. */
 	if ((fp & 3) || fp < tf->sp || fp >= tf->sp + BOOT_STACK_SIZE)
 		return 0;
@@ -97,7 +106,8 @@ static const char *fault_name(u32 fsr)
 }
 
 /* Every exception but IRQs and page faults, taken in the kernel: a bug. Names the exception and
- * its cause. */
+ * its cause. (From User mode only an FIQ or the unused vector come here, which read nothing of
+ * user memory either.) */
 void arm_trap_unexpected(struct trap_frame *tf)
 {
 	char reason[128];
@@ -130,7 +140,9 @@ void arm_trap_unexpected(struct trap_frame *tf)
 			pr_emerg("arm: cannot exit QEMU: semihosting is off (add -semihosting)");
 			arch_halt();
 		}
-		snprintf(reason, sizeof(reason), "supervisor call (svc) in the kernel");
+		/* The frame's pc is the return address, after the (ARM-state) svc. */
+		snprintf(reason, sizeof(reason), "supervisor call (svc) in the kernel at 0x%08lx",
+			 tf->pc - 4);
 		break;
 	case ARM_VEC_FIQ:
 		snprintf(reason, sizeof(reason), "FIQ (the kernel never unmasks FIQs)");
@@ -146,9 +158,10 @@ void arm_trap_unexpected(struct trap_frame *tf)
  * Prefetch and data aborts (entry.S returns to the frame's pc afterwards). Translation and
  * permission faults are page faults: no entry for the address (or none yet at this level), or
  * an entry that forbids the access (a clean or copy-on-write page written, a kernel page
- * touched by LDRT/STRT). They go to do_page_fault() with the fault address (DFAR/IFAR), what
- * the access was, and whether user mode made it; it resolves them, sends a user copy to its
- * fixup, or panics. Any other abort (alignment, external, debug) is a bug: panic here.
+ * touched by LDRT/STRT or by User mode). They go to do_page_fault() with the fault address
+ * (DFAR/IFAR), what the access was, and whether User mode made it; it resolves them, sends a
+ * user copy to its fixup, kills the process (SIGSEGV) or panics. Any other abort (alignment,
+ * external, debug) is a bug in the kernel and kills the process (SIGBUS) from User mode.
  */
 void arm_trap_abort(struct trap_frame *tf)
 {
@@ -166,13 +179,80 @@ void arm_trap_abort(struct trap_frame *tf)
 	case FS_PERMISSION_PAGE:
 		break;
 	default:
-		arm_trap_unexpected(tf);
+		if (!arch_trap_from_user(tf))
+			arm_trap_unexpected(tf);
+		/* Alignment (LDM, LDRD, LDREX off a word), external, debug (BKPT): not the
+		 * memory map's business. */
+		user_exception_kill(tf, SIGBUS, "%s abort: %s at 0x%lx (%s 0x%03lx)",
+				    data ? "data" : "prefetch", fault_name(fsr), addr,
+				    data ? "DFSR" : "IFSR", (unsigned long)fsr);
+		return;
 	}
-	if ((tf->cpsr & PSR_MODE_MASK) == PSR_MODE_USR)
+	if (arch_trap_from_user(tf))
 		flags |= FAULT_USER;
 	snprintf(cause, sizeof(cause), "%s abort: %s, %s 0x%03lx", data ? "data" : "prefetch",
 		 fault_name(fsr), data ? "DFSR" : "IFSR", (unsigned long)fsr);
 	do_page_fault(tf, addr, flags, cause);
+}
+
+/*
+ * svc (entry.S leaves the frame's pc after it, where the call returns). From User mode a system
+ * call: number and arguments in the frame, the result written back into r0 (do_syscall()).
+ * From the kernel a bug, or arch_exit()'s semihosting call without semihosting.
+ */
+void arm_trap_svc(struct trap_frame *tf)
+{
+	arm_trap_link_frames(tf);
+	if (!arch_trap_from_user(tf))
+		arm_trap_unexpected(tf);
+	do_syscall(tf);
+}
+
+/*
+ * Undefined instruction. From User mode the process dies of SIGILL: the instruction does not
+ * exist, needs a privilege User mode lacks, or is a VFP/NEON one (the FPU stays off, CPACR
+ * grants no coprocessor access, so soft-float programs only). In the kernel, a bug.
+ */
+void arm_trap_undef(struct trap_frame *tf)
+{
+	bool thumb = tf->cpsr & PSR_T_BIT, wide = true;
+	u16 hw[2] = { 0, 0 };
+	u32 insn = 0;
+
+	arm_trap_link_frames(tf);
+	if (!arch_trap_from_user(tf))
+		arm_trap_unexpected(tf);
+	/* The instruction, for the message. Just fetched, so mapped; a copy that fails anyway
+	 * (another thread unmapped it) leaves 0. */
+	if (!thumb) {
+		if (copy_from_user(&insn, (const void __user *)tf->pc, 4))
+			insn = 0;
+	} else {
+		/* lr_und was the instruction + 2 in Thumb state, not + 4 (B1.8.3). A first
+		 * halfword with bits[15:11] = 0b11101, 0b11110 or 0b11111 opens a 32-bit
+		 * instruction (A6.1, "Thumb instruction set encoding"). */
+		tf->pc += 2;
+		if (copy_from_user(&hw[0], (const void __user *)tf->pc, 2))
+			hw[0] = 0;
+		wide = hw[0] >> 11 >= 0x1d;
+		if (wide && copy_from_user(&hw[1], (const void __user *)(tf->pc + 2), 2))
+			hw[1] = 0;
+		insn = wide ? (u32)hw[0] << 16 | hw[1] : hw[0];
+	}
+	user_exception_kill(tf, SIGILL, "undefined instruction 0x%0*lx (%s state)", wide ? 8 : 4,
+			    (unsigned long)insn, thumb ? "Thumb" : "ARM");
+}
+
+/*
+ * entry.S, after the handler of every exception taken from User mode, IRQs masked: the last
+ * stop before the frame is restored (exit_to_user(): a pending reschedule, a kill). The frame
+ * must be the thread's user frame: entry.S put it where sp_svc pointed, and sp_svc was the
+ * stack top only if every way into User mode left it there (arm_trap_return).
+ */
+void arm_trap_exit_user(struct trap_frame *tf)
+{
+	BUG_ON(tf != task_user_frame(current));
+	exit_to_user(tf);
 }
 
 static const char *mode_name(unsigned long cpsr)

@@ -30,3 +30,8 @@ void riscv_console_flush(void)
 {
 	uart16550_flush(&uart);
 }
+
+int arch_console_getc(void)
+{
+	return uart16550_getc(&uart);
+}

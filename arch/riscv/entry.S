@@ -4,11 +4,11 @@
  * returns with sret (priv spec 3.3.2: sret returns to sepc in the mode sstatus.SPP names, with
  * SIE = SPIE).
  *
- * Only S-mode traps exist so far, so the interrupted sp is a kernel stack (the interrupted
- * task's) and the frame goes right below it. sscratch holds this CPU's struct cpu at all times
- * (priv spec 4.1.6); the first instruction swaps it into tp, so the CPU is known even if the
- * interrupted tp was not ours. When user mode arrives (sstatus.SPP = 0), this is where sp
- * switches to the kernel stack, found through tp.
+ * sscratch holds this CPU's struct cpu at all times (priv spec 4.1.6); the first instruction
+ * swaps it into tp, so the CPU is known even if the interrupted tp was the user's. From
+ * S-mode the frame goes right below the interrupted (kernel) sp; from U-mode (sstatus.SPP =
+ * 0) at the top of the current thread's kernel stack, cpu->arch[1], which the scheduler sets
+ * through arch_set_kernel_stack(). The interrupted sp waits in cpu->arch[0] meanwhile.
  *
  * The C handler may not return on the CPU it was called on: an interrupt ends in irq_exit(),
  * which may switch to another task and resume this one later on another CPU. So the exit
@@ -39,7 +39,14 @@ riscv_trap_entry:
 	.cfi_signal_frame
 	.cfi_return_column DWARF_SEPC
 	csrrw	tp, sscratch, tp	/* tp = this CPU, sscratch = interrupted tp */
-	addi	sp, sp, -TF_SIZE
+	sd	sp, CPU_SCRATCH(tp)
+	csrr	sp, sstatus
+	andi	sp, sp, SSTATUS_SPP
+	bnez	sp, 1f
+	ld	sp, CPU_KSTACK_TOP(tp)	/* from user mode: this thread's kernel stack */
+	j	2f
+1:	ld	sp, CPU_SCRATCH(tp)	/* from kernel mode: below the interrupted frame */
+2:	addi	sp, sp, -TF_SIZE
 	.cfi_def_cfa_offset TF_SIZE
 	sd	x1, TF_X(1)(sp)
 	sd	x3, TF_X(3)(sp)
@@ -48,7 +55,7 @@ riscv_trap_entry:
 	.endr
 	csrrw	t0, sscratch, tp	/* t0 = interrupted tp, sscratch = this CPU again */
 	sd	t0, TF_X(4)(sp)
-	addi	t0, sp, TF_SIZE
+	ld	t0, CPU_SCRATCH(tp)
 	sd	t0, TF_X(2)(sp)
 	csrr	t0, sepc
 	sd	t0, TF_SEPC(sp)
@@ -71,6 +78,8 @@ riscv_trap_entry:
 	mv	a0, sp
 	call	riscv_trap_handle
 
+	.globl riscv_trap_return
+riscv_trap_return:
 	/*
 	 * Back to the interrupted code, perhaps on another CPU than the one that took the trap
 	 * (see the top); the handler may have changed sepc (a skipped insn). tp: kept for a

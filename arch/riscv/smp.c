@@ -13,6 +13,8 @@
 BUILD_BUG_ON(__builtin_offsetof(struct cpu, hwid) != CPU_HWID);
 BUILD_BUG_ON(__builtin_offsetof(struct cpu, boot_stack_top) != CPU_BOOT_STACK_TOP);
 BUILD_BUG_ON(sizeof(struct cpu) != CPU_SIZE);
+BUILD_BUG_ON(__builtin_offsetof(struct cpu, arch[0]) != CPU_SCRATCH);
+BUILD_BUG_ON(__builtin_offsetof(struct cpu, arch[1]) != CPU_KSTACK_TOP);
 
 void __noreturn riscv_secondary_boot(struct cpu *c);
 

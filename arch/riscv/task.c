@@ -4,6 +4,7 @@
  */
 #include <asm/riscv.h>
 #include <mica/arch.h>
+#include <mica/cpu.h>
 #include <mica/panic.h>
 #include <mica/string.h>
 
@@ -35,4 +36,34 @@ void arch_context_init(struct arch_context *ctx, unsigned long stack_top, void (
 void riscv_task_entry_returned(void (*entry)(void *))
 {
 	panic("riscv_task_trampoline: task entry %pS returned", (void *)entry);
+}
+
+/* ---- user mode (<mica/arch.h>, "user mode") ---- */
+
+void arch_user_frame_init(struct trap_frame *tf, unsigned long pc, unsigned long sp)
+{
+	memset(tf, 0, sizeof(*tf));
+	tf->sepc = pc;
+	tf->x[2] = sp;
+	/* sret (priv spec 3.3.2) goes to U-mode (SPP = 0) with interrupts on (SIE = SPIE = 1);
+	 * SUM stays 0: the kernel reaches user memory only inside uaccess.S. No FS: no FPU. */
+	tf->sstatus = SSTATUS_SPIE;
+}
+
+void arch_user_frame_set_sp(struct trap_frame *tf, unsigned long sp)
+{
+	tf->x[2] = sp;
+}
+
+void arch_set_kernel_stack(unsigned long top)
+{
+	this_cpu()->arch[1] = top; /* CPU_KSTACK_TOP, read by entry.S */
+}
+
+void arch_return_to_user(struct trap_frame *tf)
+{
+	BUG_ON(!arch_irqs_disabled() || !arch_trap_from_user(tf));
+	/* entry.S's exit path, on the frame at the top of this task's kernel stack */
+	__asm__ __volatile__("mv sp, %0\n\tj riscv_trap_return" : : "r"(tf) : "memory");
+	__builtin_unreachable();
 }

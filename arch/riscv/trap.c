@@ -11,6 +11,7 @@
 #include <mica/panic.h>
 #include <mica/preempt.h>
 #include <mica/printk.h>
+#include <mica/proc.h>
 #include <mica/sections.h>
 #include <mica/uaccess.h>
 
@@ -103,18 +104,33 @@ static void handle_interrupt(struct trap_frame *tf, unsigned long irq)
 	irq_exit();
 }
 
-/*
- * Called by entry.S with the saved frame; returning resumes the interrupted code at tf->sepc.
- * After an interrupt that may be on another CPU (see handle_interrupt()).
- */
-void riscv_trap_handle(struct trap_frame *tf)
+/* An exception (not an interrupt). Page faults go to the generic handler; from user mode a
+ * system call goes to do_syscall() and anything else kills the process; from kernel mode
+ * anything else is a kernel bug. */
+static void handle_exception(struct trap_frame *tf, unsigned long code)
 {
-	unsigned long code = tf->scause & ~CAUSE_INTERRUPT;
-	const char *name = NULL;
+	const char *name = code < ARRAY_SIZE(exception_names) ? exception_names[code] : NULL;
+	bool user = arch_trap_from_user(tf);
 
-	trap_link_frames(tf);
-	if (tf->scause & CAUSE_INTERRUPT) {
-		handle_interrupt(tf, code);
+	if (code == CAUSE_FETCH_PAGE_FAULT || code == CAUSE_LOAD_PAGE_FAULT ||
+	    code == CAUSE_STORE_PAGE_FAULT) {
+		unsigned flags = (code == CAUSE_STORE_PAGE_FAULT   ? FAULT_WRITE
+				  : code == CAUSE_FETCH_PAGE_FAULT ? FAULT_EXEC
+								   : 0) |
+				 (user ? FAULT_USER : 0);
+
+		do_page_fault(tf, tf->stval, flags, name);
+		return;
+	}
+	if (user && code == CAUSE_USER_ECALL) {
+		tf->sepc += 4; /* return after the ecall */
+		do_syscall(tf);
+		return;
+	}
+	if (user) {
+		user_exception_kill(tf, code == CAUSE_ILLEGAL_INSN ? SIGILL : SIGBUS,
+				    "%s (scause 0x%lx, stval 0x%lx)",
+				    name ? name : "unknown exception", tf->scause, tf->stval);
 		return;
 	}
 	/* The one expected exception: riscv_sstc_probe() found no Sstc. Skip its csrr. */
@@ -123,21 +139,27 @@ void riscv_trap_handle(struct trap_frame *tf)
 		tf->sepc += 4;
 		return;
 	}
-	if (code < ARRAY_SIZE(exception_names))
-		name = exception_names[code];
-	if (code == CAUSE_FETCH_PAGE_FAULT || code == CAUSE_LOAD_PAGE_FAULT ||
-	    code == CAUSE_STORE_PAGE_FAULT) {
-		unsigned flags = (code == CAUSE_STORE_PAGE_FAULT   ? FAULT_WRITE
-				  : code == CAUSE_FETCH_PAGE_FAULT ? FAULT_EXEC
-								   : 0) |
-				 ((tf->sstatus & SSTATUS_SPP) ? 0 : FAULT_USER);
+	panic_trap(tf, "trap: %s (scause 0x%lx) in kernel mode at sepc 0x%lx, stval 0x%lx",
+		   name ? name : "unknown exception", tf->scause, tf->sepc, tf->stval);
+}
 
-		do_page_fault(tf, tf->stval, flags, name);
-		return;
-	}
-	panic_trap(tf, "trap: %s (scause 0x%lx) in %s mode at sepc 0x%lx, stval 0x%lx",
-		   name ? name : "unknown exception", tf->scause,
-		   (tf->sstatus & SSTATUS_SPP) ? "kernel" : "user", tf->sepc, tf->stval);
+/*
+ * Called by entry.S with the saved frame; returning resumes the interrupted code at tf->sepc.
+ * After an interrupt that may be on another CPU (see handle_interrupt()). Every trap from
+ * user mode ends in exit_to_user().
+ */
+void riscv_trap_handle(struct trap_frame *tf)
+{
+	unsigned long code = tf->scause & ~CAUSE_INTERRUPT;
+	bool user = arch_trap_from_user(tf);
+
+	trap_link_frames(tf);
+	if (tf->scause & CAUSE_INTERRUPT)
+		handle_interrupt(tf, code);
+	else
+		handle_exception(tf, code);
+	if (user)
+		exit_to_user(tf);
 }
 
 /* ABI names of x1..x31 (RISC-V psABI, integer register convention). */

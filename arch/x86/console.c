@@ -33,3 +33,9 @@ void x86_console_flush(void)
 {
 	uart16550_flush(&com1);
 }
+
+/* The 16550's receive buffer, polled: the console has no receive interrupt yet. */
+int arch_console_getc(void)
+{
+	return uart16550_getc(&com1);
+}

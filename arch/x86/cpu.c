@@ -16,11 +16,14 @@ const char arch_name[] = "x86";
 #define X86_DEBUG_EXIT_PORT 0xf4
 
 /* The IDT was loaded earlier (x86_boot_main, x86_secondary_main) so early faults panic; what
- * is left per CPU is its local APIC. */
+ * is left per CPU is its local APIC and what user mode needs (user.c, fpu.c). */
 void arch_cpu_init(struct cpu *c)
 {
 	BUILD_BUG_ON(__builtin_offsetof(struct cpu, arch[0]) != X86_CPU_SELF_OFFSET);
+	BUILD_BUG_ON(__builtin_offsetof(struct cpu, arch[1]) != X86_CPU_KSTACK_TOP_OFFSET);
+	BUILD_BUG_ON(__builtin_offsetof(struct cpu, arch[2]) != X86_CPU_USER_RSP_OFFSET);
 	x86_lapic_init_cpu();
+	x86_user_init_cpu(c);
 }
 
 /* Called with interrupts masked, after the caller checked for work. sti delays interrupts by one

@@ -1,12 +1,26 @@
 /*
- * Interrupt and exception entry: one stub per IDT vector, then x86_trap_common, which saves a
- * struct trap_frame (asm/arch.h) and calls x86_trap(tf) in trap.c.
+ * Trap entry: one stub per IDT vector, then x86_trap_common, which saves a struct trap_frame
+ * (asm/arch.h) and calls x86_trap(tf) in trap.c; and x86_syscall_entry, where SYSCALL lands,
+ * which builds the same frame by hand and joins x86_trap_common. One exit, x86_trap_return,
+ * ends with IRETQ for every trap, system calls included.
  *
- * Every gate is an interrupt gate (IF cleared on entry) and there is no user mode yet, so each
- * trap arrives on the current kernel stack and no swapgs is needed. In 64-bit mode the CPU
- * aligns %rsp to 16 and pushes ss, rsp, rflags, cs, rip, plus an error code for vectors 8, 10-14,
- * 17, 21, 29, 30 (SDM 3A 6.14.2, 6.15, table 6-1). Stubs of the other vectors push a 0 in its
- * place, so the frame has one shape.
+ * Every gate is an interrupt gate (IF cleared on entry). In 64-bit mode the CPU aligns %rsp to
+ * 16 and pushes ss, rsp, rflags, cs, rip, plus an error code for vectors 8, 10-14, 17, 21, 29,
+ * 30 (SDM 3A 6.14.2, 6.15, table 6-1). Stubs of the other vectors push a 0 in its place, so the
+ * frame has one shape. From ring 0 that happens on the current (kernel) stack; from ring 3 the
+ * CPU first switches to the stack TSS.RSP0 names (SDM 3A 6.12.1), the top of the current user
+ * thread's kernel stack (arch_set_kernel_stack, user.c): the frame, 26 words, then ends
+ * exactly there, task_user_frame() of <mica/proc.h>.
+ *
+ * GS: in the kernel, the GS base is this CPU's struct cpu (arch_this_cpu). Every entry from
+ * ring 3 (the saved CS has RPL 3) begins with SWAPGS, which swaps it in from
+ * IA32_KERNEL_GS_BASE, and every return to ring 3 ends with SWAPGS, which puts the user's back
+ * (SDM Vol. 2B SWAPGS). Entries from ring 0 leave GS alone. In the two places where ring 0
+ * runs with the user's GS base (the SYSCALL entry's first SWAPGS; the IRETQ after the exit's
+ * SWAPGS) IF is clear, and the IRETQ cannot fault: the frame's CS and SS are the GDT's user
+ * selectors (ring 3 can load no others) and its rip was checked canonical (user.c,
+ * x86_check_user_rip). An NMI there would find the wrong GS, but Mica sends none (a real
+ * kernel gives NMI, #MC and #DB IST stacks for this).
  *
  * Unwinding: the trap frame starts with a frame record {interrupted rbp, interrupted rip} and
  * x86_trap_common points %rbp at it, so Mica's frame-pointer backtrace runs on from the handler
@@ -73,6 +87,11 @@ x86_trap_stub_\vec:
 x86_trap_common:
 	.cfi_startproc simple
 	X86_CFI_HW_FRAME 2
+	testb $3, (X86_TF_CS - X86_TF_VECTOR)(%rsp)	/* from ring 3? */
+	jz x86_trap_save
+	swapgs					/* GS base = this CPU's struct cpu */
+/* The SYSCALL entry joins here, with the same 7 words on the stack and GS swapped already. */
+x86_trap_save:
 	X86_PUSH_REG rax
 	X86_PUSH_REG rbx
 	X86_PUSH_REG rcx
@@ -96,6 +115,10 @@ x86_trap_common:
 	mov %rsp, %rbp			/* the handler's frames chain through link[0] */
 	mov %rsp, %rdi			/* struct trap_frame *, 16-byte aligned here */
 	call x86_trap
+/* In: %rsp = a struct trap_frame. Also how a new user thread first enters ring 3
+ * (arch_return_to_user, user.c), with interrupts masked. */
+	.globl x86_trap_return
+x86_trap_return:
 	add $32, %rsp
 	.cfi_adjust_cfa_offset -32
 	X86_POP_REG r15
@@ -115,9 +138,41 @@ x86_trap_common:
 	X86_POP_REG rax
 	add $16, %rsp			/* vector and error code */
 	.cfi_adjust_cfa_offset -16
-	iretq
+	testb $3, 8(%rsp)		/* back to ring 3? (the saved CS) */
+	jz 1f
+	swapgs				/* GS base = the user's again */
+1:	iretq
 	.cfi_endproc
 	.size x86_trap_common, . - x86_trap_common
+
+/*
+ * SYSCALL from ring 3 (IA32_LSTAR points here; SDM Vol. 2B SYSCALL, 3A 5.8.8). The CPU has
+ * saved the user's rip (after the instruction) in rcx and rflags in r11, loaded CS and SS from
+ * IA32_STAR[47:32] (X86_CS64, X86_DS) and cleared the RFLAGS bits of IA32_FMASK: IF, so nothing
+ * interrupts this; TF, so no single-step trap lands here; DF, AC and NT (user.c). It left %rsp
+ * alone: the user's. So: SWAPGS, park the user rsp in this CPU's struct, take the kernel stack
+ * top from it, and push what an interrupt from ring 3 would have pushed there, so the frame is
+ * the same as any trap's and returns the same way (IRETQ restores rip from rcx and rflags from
+ * r11 as SYSRET would).
+ */
+	.globl x86_syscall_entry
+	.type x86_syscall_entry, @function
+x86_syscall_entry:
+	.cfi_startproc
+	.cfi_undefined rip		/* gdb: no caller to show until x86_trap_save */
+	swapgs
+	mov %rsp, %gs:X86_CPU_USER_RSP_OFFSET
+	mov %gs:X86_CPU_KSTACK_TOP_OFFSET, %rsp
+	pushq $(X86_USER_DS | 3)	/* ss */
+	pushq %gs:X86_CPU_USER_RSP_OFFSET	/* rsp */
+	pushq %r11			/* rflags */
+	pushq $(X86_USER_CS | 3)	/* cs */
+	pushq %rcx			/* rip */
+	pushq $0			/* error code */
+	pushq $X86_VECTOR_SYSCALL	/* vector */
+	jmp x86_trap_save
+	.cfi_endproc
+	.size x86_syscall_entry, . - x86_syscall_entry
 
 /* The stubs' addresses, for the IDT (trap.c). */
 .macro X86_STUB_ADDR vec

@@ -11,8 +11,12 @@
  * rsp = the top of its stack and rip = x86_task_trampoline, which finds entry in r12 and arg in
  * r13.
  *
+ * A user thread's x87/SSE registers (fpu_user set) are saved with FXSAVE64 and loaded with
+ * FXRSTOR64 (fpu.c says why here and only here); a kernel thread's are left alone.
+ *
  * Nothing per CPU is switched: the per-CPU pointer is the GS base (an MSR), which stays with the
- * CPU. Interrupts are off throughout (the caller's job), and RFLAGS is not switched.
+ * CPU, and so does TSS.RSP0, which the scheduler sets before the call (arch_set_kernel_stack).
+ * Interrupts are off throughout (the caller's job), and RFLAGS is not switched.
  *
  * For gdb, the CFI below is exact except while next's callee-saved registers are being loaded
  * (marked undefined there): `bt` at `break arch_switch_to` shows prev's callers, and a `stepi`
@@ -29,7 +33,10 @@
 	.type arch_switch_to, @function
 arch_switch_to:
 	.cfi_startproc			/* CFA = rsp + 8, return address at CFA - 8 */
-	mov (%rsp), %rax		/* prev resumes at our return address ... */
+	cmpq $0, X86_CTX_FPU_USER(%rdi)
+	je 1f
+	fxsave64 X86_CTX_FPU(%rdi)	/* prev's user x87/SSE state */
+1:	mov (%rsp), %rax		/* prev resumes at our return address ... */
 	lea 8(%rsp), %rcx		/* ... with the stack as that return leaves it */
 	mov %rbx, X86_CTX_RBX(%rdi)
 	mov %rbp, X86_CTX_RBP(%rdi)
@@ -40,6 +47,10 @@ arch_switch_to:
 	mov %rcx, X86_CTX_RSP(%rdi)
 	mov %rax, X86_CTX_RIP(%rdi)
 
+	cmpq $0, X86_CTX_FPU_USER(%rsi)
+	je 2f
+	fxrstor64 X86_CTX_FPU(%rsi)	/* next's */
+2:
 	/* prev's values now live only in *prev: not where the CFI could say. */
 	mov X86_CTX_RIP(%rsi), %rax
 	mov X86_CTX_RBX(%rsi), %rbx

@@ -1,8 +1,11 @@
 /*
- * The IDT and the C side of every trap: page faults go to the generic do_page_fault(), every
- * other exception panics; interrupts run between irq_enter() and irq_exit() (where the
- * interrupted task may be preempted): the LAPIC timer ticks, Mica's IPI is passed to
- * smp_handle_ipi(), anything else is a bug and panics too. Entry stubs: entry.S.
+ * The IDT and the C side of every trap: system calls go to the generic do_syscall(), page
+ * faults to do_page_fault(); any other exception from ring 3 kills the process
+ * (user_exception_kill), from ring 0 it panics; interrupts run between irq_enter() and
+ * irq_exit() (where the interrupted task may be preempted): the LAPIC timer ticks, Mica's IPI
+ * is passed to smp_handle_ipi(), anything else is a bug and panics too. Every trap from ring 3
+ * ends in exit_to_user(). Entry stubs: entry.S. Good breakpoints: x86_trap, do_syscall,
+ * x86_exception, user_exception_kill.
  */
 #include <asm/boot.h>
 #include <asm/lapic.h>
@@ -14,6 +17,7 @@
 #include <mica/panic.h>
 #include <mica/preempt.h>
 #include <mica/printk.h>
+#include <mica/proc.h>
 #include <mica/string.h>
 #include <mica/uaccess.h>
 
@@ -29,6 +33,11 @@ struct x86_idt_gate {
 } __packed;
 
 #define X86_IDT_INTERRUPT_GATE 0x8e /* present, DPL 0, type 0xe: clears IF on entry */
+/* The gate's DPL is checked only for INT n, INT3 and INTO (SDM 3A 6.12.1.1, Vol. 2A INT n): with
+ * DPL 0 ring 3 gets #GP for them, with DPL 3 it reaches the handler. Only #BP is opened, so that a
+ * user int3 (a debugger's breakpoint) is a SIGTRAP; `int $0x80` and the like stay #GP. */
+#define X86_IDT_DPL3 (3 << 5)
+#define X86_BP_VECTOR 3
 
 #define X86_PF_VECTOR 14
 /* The page-fault error code (SDM 3A 4.7). */
@@ -71,6 +80,34 @@ static const char *const x86_exception_names[X86_NR_EXCEPTIONS] = {
 	[30] = "#SX security",
 };
 
+/* Signal numbers <mica/proc.h> does not define yet (Linux's values, which newlib shares). */
+#ifndef SIGTRAP
+#define SIGTRAP 5
+#endif
+#ifndef SIGFPE
+#define SIGFPE 8
+#endif
+
+/*
+ * What an exception in ring 3 kills the process with: the program's own doing, with Linux's
+ * choice of signal for each (arch/x86/kernel/traps.c). 0: the program cannot have caused it
+ * (NMI, #DF, #MC, #TS, #NM with CR0.TS always clear, ...): the kernel panics as in ring 0.
+ */
+static const u8 x86_user_signal[X86_NR_EXCEPTIONS] = {
+	[0] = SIGFPE,	/* #DE: divide by zero, or a quotient too large */
+	[1] = SIGTRAP,	/* #DB: RFLAGS.TF set by popf */
+	[3] = SIGTRAP,	/* #BP: int3 */
+	[4] = SIGSEGV,	/* #OF: INTO, invalid in 64-bit mode; listed for completeness */
+	[5] = SIGSEGV,	/* #BR: BOUND, the same */
+	[6] = SIGILL,	/* #UD */
+	[11] = SIGBUS,	/* #NP */
+	[12] = SIGBUS,	/* #SS: a non-canonical rsp */
+	[13] = SIGSEGV, /* #GP: a privileged instruction, a non-canonical address, an I/O port */
+	[16] = SIGFPE,	/* #MF: an unmasked x87 exception (CR0.NE) */
+	[17] = SIGBUS,	/* #AC: cannot happen with CR0.AM clear */
+	[19] = SIGFPE,	/* #XM: an unmasked SSE exception (CR4.OSXMMEXCPT) */
+};
+
 /* Fills every IDT gate with its entry.S stub (boot CPU, once), then loads the IDT here. */
 void x86_trap_init(void)
 {
@@ -78,6 +115,7 @@ void x86_trap_init(void)
 	BUILD_BUG_ON(__builtin_offsetof(struct trap_frame, rbp) != X86_TF_RBP);
 	BUILD_BUG_ON(__builtin_offsetof(struct trap_frame, vector) != X86_TF_VECTOR);
 	BUILD_BUG_ON(__builtin_offsetof(struct trap_frame, rip) != X86_TF_RIP);
+	BUILD_BUG_ON(__builtin_offsetof(struct trap_frame, cs) != X86_TF_CS);
 	BUILD_BUG_ON(__builtin_offsetof(struct trap_frame, rsp) != X86_TF_RSP);
 	BUILD_BUG_ON(sizeof(struct trap_frame) != X86_TF_SIZE);
 	BUILD_BUG_ON(sizeof(struct x86_idt_gate) != 16);
@@ -88,7 +126,7 @@ void x86_trap_init(void)
 		x86_idt[v] = (struct x86_idt_gate){
 			.offset_lo = (u16)a,
 			.selector = X86_CS64,
-			.flags = X86_IDT_INTERRUPT_GATE,
+			.flags = X86_IDT_INTERRUPT_GATE | (v == X86_BP_VECTOR ? X86_IDT_DPL3 : 0),
 			.offset_mid = (u16)(a >> 16),
 			.offset_hi = (u32)(a >> 32),
 		};
@@ -138,15 +176,25 @@ static void x86_trap_link_frameless(struct trap_frame *tf)
 	tf->link[0].rbp = (unsigned long)&tf->link[1];
 }
 
-/* Any exception but a page fault is a bug: report it with what the CPU told us. */
-static void __noreturn x86_exception(struct trap_frame *tf)
+/*
+ * Any exception but a page fault: from ring 3, the program's fault (x86_user_signal) kills
+ * it; anything else is a kernel bug, reported with what the CPU told us.
+ */
+static void x86_exception(struct trap_frame *tf)
 {
 	const char *name = x86_exception_names[tf->vector];
+	int sig = x86_user_signal[tf->vector];
 
 	if (!name)
 		name = "reserved exception";
-	panic_trap(tf, "%s (vector %lu, error code 0x%lx) at rip 0x%lx", name, tf->vector,
-		   tf->error_code, tf->rip);
+	if (arch_trap_from_user(tf) && sig) {
+		user_exception_kill(tf, sig, "%s (vector %lu, error code 0x%lx)", name, tf->vector,
+				    tf->error_code);
+		return;
+	}
+	panic_trap(tf, "%s (vector %lu, error code 0x%lx) in %s mode at rip 0x%lx", name,
+		   tf->vector, tf->error_code, arch_trap_from_user(tf) ? "user" : "kernel",
+		   tf->rip);
 }
 
 /*
@@ -201,31 +249,41 @@ static void x86_interrupt(struct trap_frame *tf)
 }
 
 /*
- * Called by x86_trap_common (entry.S) with interrupts masked (interrupt gates), on the
- * interrupted task's own stack: no gate uses the IST, so the trap frame belongs to the task.
- * Page faults return once handled (do_page_fault() may enable interrupts and sleep while it
- * resolves one); other exceptions panic. Interrupts end in irq_exit(), which may preempt the
- * interrupted task: then this call returns only when the task is switched back in, possibly
- * on another CPU. Nothing after irq_exit() may use what was learnt of the CPU before it, and
- * the return path in entry.S restores only the task's registers from the frame (the per-CPU
- * pointer is the GS base MSR, which the frame does not hold).
+ * Called by x86_trap_common (entry.S) with interrupts masked (interrupt gates, and IF in
+ * IA32_FMASK for SYSCALL), on the interrupted task's own stack: no gate uses the IST, so the
+ * trap frame belongs to the task (from ring 3: at the very top of its kernel stack). System
+ * calls and page faults return once handled (both may enable interrupts and sleep); other
+ * exceptions kill the process (ring 3) or panic. Interrupts end in irq_exit(), which may
+ * preempt the interrupted task: then this call returns only when the task is switched back
+ * in, possibly on another CPU. Nothing after irq_exit() may use what was learnt of the CPU
+ * before it (exit_to_user() reads this_cpu() afresh), and the return path in entry.S restores
+ * only the task's registers from the frame (the per-CPU pointer is the GS base MSR, which the
+ * frame does not hold).
  */
 void x86_trap(struct trap_frame *tf)
 {
 	/* CR2 first: a second page fault, even one in the code below, would overwrite it (SDM 3A
 	 * 6.15, interrupt 14). */
 	unsigned long cr2 = tf->vector == X86_PF_VECTOR ? x86_read_cr2() : 0;
+	bool user = arch_trap_from_user(tf);
 
-	x86_trap_link_frameless(tf);
-	if (tf->vector == X86_PF_VECTOR) {
+	if (!user)
+		x86_trap_link_frameless(tf); /* user frames: rsp is a user address */
+	if (tf->vector == X86_VECTOR_SYSCALL) {
+		do_syscall(tf); /* rip is past the instruction already: SYSCALL saved the next */
+	} else if (tf->vector == X86_PF_VECTOR) {
 		x86_page_fault(tf, cr2);
-		return;
-	}
-	if (tf->vector < X86_NR_EXCEPTIONS)
+	} else if (tf->vector < X86_NR_EXCEPTIONS) {
 		x86_exception(tf);
-	irq_enter();
-	x86_interrupt(tf);
-	irq_exit(); /* last: see above */
+	} else {
+		irq_enter();
+		x86_interrupt(tf);
+		irq_exit(); /* last but for the exit to user mode: see above */
+	}
+	if (user) {
+		x86_check_user_rip(tf);
+		exit_to_user(tf);
+	}
 }
 
 void arch_dump_regs(const struct trap_frame *tf)

@@ -38,6 +38,12 @@ struct boot_info;
  *                                          (exception-table fixups, <mica/uaccess.h>)
  *   bool arch_trap_irqs_on(const struct trap_frame *)  interrupts were enabled where the
  *                                          trap hit
+ *   bool arch_trap_from_user(const struct trap_frame *)  the trap came from user mode
+ *   unsigned long arch_syscall_nr(const struct trap_frame *)   the system-call number and
+ *   unsigned long arch_syscall_arg(const struct trap_frame *, int i)  argument i (0..5), in
+ *                                          the registers include/uapi/mica/abi.h names
+ *   void arch_syscall_set_return(struct trap_frame *, long)   the result register
+ *   ELF_MACHINE                            the e_machine of this port's user programs
  *
  * and the type `struct arch_context`: what a task that is not running keeps of its CPU state
  * (the callee-saved registers, the stack pointer and where to resume), saved and loaded only by
@@ -138,6 +144,30 @@ unsigned long arch_unwind_frame(unsigned long fp, unsigned long *ret);
  * routines of <mica/uaccess.h> (arch_copy_from_user, arch_copy_to_user). The trap handler
  * calls do_page_fault() (<mica/uaccess.h>) for every page fault.
  */
+
+/* ---- user mode ----
+ *
+ * Every trap from user mode builds its trap frame at the very top of the current task's
+ * kernel stack (task_user_frame(), <mica/proc.h>): the stack top is what
+ * arch_set_kernel_stack() last named on this CPU. A system call (ecall / svc / syscall) is
+ * passed to do_syscall() after the port has moved the saved pc past the instruction; every
+ * trap from user mode (system call, fault, interrupt) ends with exit_to_user(tf), interrupts
+ * masked, before the frame is restored. A user exception the kernel cannot resolve goes to
+ * user_exception_kill() (a page fault does, through do_page_fault()).
+ */
+
+/* Makes tf a fresh user context: pc, sp, user mode, interrupts enabled, every other register
+ * zero. */
+void arch_user_frame_init(struct trap_frame *tf, unsigned long pc, unsigned long sp);
+/* Sets the user stack pointer in tf (a new thread's stack). */
+void arch_user_frame_set_sp(struct trap_frame *tf, unsigned long sp);
+/* Restores tf (the current task's user frame) and enters user mode. Interrupts masked. */
+void arch_return_to_user(struct trap_frame *tf) __noreturn;
+/* The kernel stack top traps from user mode use on this CPU from now on (called by the
+ * scheduler when it switches to a user thread). Interrupts masked. */
+void arch_set_kernel_stack(unsigned long top);
+/* One byte from the console if one has arrived, else -1. Never waits. */
+int arch_console_getc(void);
 
 /* ---- facts ---- */
 

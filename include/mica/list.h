@@ -58,6 +58,9 @@ static inline void list_del_init(struct list_head *n)
 #define list_for_each_entry(pos, h, member)                                              \
 	for (pos = list_entry((h)->next, __typeof__(*pos), member); &pos->member != (h); \
 	     pos = list_entry(pos->member.next, __typeof__(*pos), member))
+#define list_for_each_entry_reverse(pos, h, member)                                      \
+	for (pos = list_entry((h)->prev, __typeof__(*pos), member); &pos->member != (h); \
+	     pos = list_entry(pos->member.prev, __typeof__(*pos), member))
 #define list_for_each_entry_safe(pos, tmp, h, member)                     \
 	for (pos = list_entry((h)->next, __typeof__(*pos), member),       \
 	    tmp = list_entry(pos->member.next, __typeof__(*pos), member); \

@@ -37,6 +37,10 @@ void vprintk(int level, const char *fmt, va_list ap);
 /* Writes a line with no prefix (KTAP output must start at column 0). Whole-line atomic too. */
 void console_write_line(const char *fmt, ...) __printf(1, 2);
 
+/* Writes n bytes as they are (user programs' output: no prefix, no added newline), under the
+ * console lock so they do not interleave with printk lines. */
+void console_write_raw(const char *buf, size_t n);
+
 /* Messages with level >= this are dropped. */
 extern int console_loglevel;
 

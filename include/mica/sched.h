@@ -35,6 +35,8 @@
 enum task_state { TASK_RUNNING, TASK_SLEEPING, TASK_DEAD };
 enum sched_policy { SCHED_NORMAL, SCHED_RT };
 
+struct process;
+
 struct task {
 	struct arch_context ctx; /* saved registers while not running */
 	unsigned preempt_count;	 /* see <mica/preempt.h> */
@@ -63,6 +65,14 @@ struct task {
 
 	/* memory */
 	struct mm_struct *mm; /* the user address space it runs on; NULL: kernel only */
+
+	/* user threads (<mica/proc.h>); guarded by proc_lock unless said otherwise */
+	struct process *proc;	    /* NULL for kernel threads; set before it first runs */
+	struct list_head proc_node; /* on proc->threads */
+	int tid;
+	bool killed;	   /* must exit at its next return to user mode (atomic writes) */
+	bool user_exited;  /* left thread_exit(): its task struct awaits kthread_join */
+	bool join_claimed; /* a thread_join() waits for it */
 
 	/* lock debugging */
 	unsigned mutexes_held;

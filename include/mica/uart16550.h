@@ -18,5 +18,7 @@ void uart16550_init(const struct uart16550 *u);
 void uart16550_putc(const struct uart16550 *u, char c);
 /* Waits until every byte written has left the UART (before QEMU is told to exit). */
 void uart16550_flush(const struct uart16550 *u);
+/* A received byte, or -1 if none is waiting (LSR.DR clear). Never waits. */
+int uart16550_getc(const struct uart16550 *u);
 
 #endif

@@ -7,6 +7,7 @@
 #include <mica/mm_types.h>
 #include <mica/panic.h>
 #include <mica/preempt.h>
+#include <mica/proc.h>
 #include <mica/sched.h>
 #include <mica/string.h>
 #include <mica/uaccess.h>
@@ -58,7 +59,14 @@ void do_page_fault(struct trap_frame *tf, unsigned long addr, unsigned flags, co
 		arch_trap_set_pc(tf, fixup);
 		return;
 	}
-	/* No user mode yet: the processes issue kills the process here instead. */
+	if (flags & FAULT_USER) {
+		user_exception_kill(tf, SIGSEGV, "%s at 0x%lx: %s (%s)",
+				    (flags & FAULT_EXEC)    ? "fetch"
+				    : (flags & FAULT_WRITE) ? "write"
+							    : "read",
+				    addr, fault_error_name(err), cause);
+		return;
+	}
 	panic_trap(tf, "page fault: %s %s at 0x%lx in %s mode, pc %pS: %s (%s)",
 		   (flags & FAULT_EXEC)	   ? "fetch"
 		   : (flags & FAULT_WRITE) ? "write"

@@ -226,6 +226,8 @@ static void __schedule(bool preempt)
 	c->curr = next;
 	c->switch_prev = prev;
 	switch_mm_irqs_off(next->mm);
+	if (next->proc)
+		arch_set_kernel_stack(next->stack_base + TASK_STACK_SIZE);
 	arch_switch_to(&prev->ctx, &next->ctx);
 	/* Back in prev, perhaps on another CPU, switched to by some __schedule(). */
 	finish_task_switch();

@@ -28,7 +28,8 @@
 #define TF_UNWIND_FP 4
 #define TF_ENTRY_REC 8
 #define TF_LEAF_REC 16
-#define TF_R0 24
+#define TF_TPIDRURW 24
+#define TF_R0 28
 #define TF_R11 (TF_R0 + 11 * 4)
 #define TF_SP (TF_R0 + 13 * 4)
 #define TF_LR (TF_SP + 4)
@@ -54,15 +55,17 @@
 
 /*
  * Everything the interrupted code had, saved on the SVC stack by entry.S. Low addresses first;
- * pc and cpsr at the top are what `srsdb` pushed and `rfeia` pops.
+ * pc and cpsr at the top are what `srsdb` pushed and `rfeia` pops. A frame from User mode is
+ * always at the very top of the thread's kernel stack (task_user_frame(), <mica/proc.h>).
  */
 struct trap_frame {
 	unsigned long vector;	    /* ARM_VEC_*: which exception */
 	unsigned long unwind_fp;    /* the interrupted code's frame chain (trap.c) */
 	unsigned long entry_rec[2]; /* {unwind_fp, pc}: the handler's fp points at [1] */
 	unsigned long leaf_rec[2];  /* {caller's fp, lr} made for an interrupted leaf (trap.c) */
+	unsigned long tpidrurw;	    /* User mode's read/write thread ID (frames from User mode) */
 	unsigned long r[13];	    /* r0-r12; r11 is the frame pointer */
-	unsigned long sp, lr;	    /* SVC mode's, as interrupted */
+	unsigned long sp, lr;	    /* the interrupted mode's: User's banked pair, or SVC's */
 	unsigned long pc, cpsr;	    /* where and in what state to resume */
 };
 
@@ -156,6 +159,29 @@ static inline bool arch_trap_irqs_on(const struct trap_frame *tf)
 {
 	return !(tf->cpsr & PSR_I_BIT);
 }
+
+/* The mode the exception was taken from, as the SPSR that srsdb saved says (B1.3.3). */
+static inline bool arch_trap_from_user(const struct trap_frame *tf)
+{
+	return (tf->cpsr & PSR_MODE_MASK) == PSR_MODE_USR;
+}
+
+/* System calls (include/uapi/mica/abi.h): `svc #0` with the number in r7, arguments in r0..r5,
+ * the result in r0, as the Linux EABI does. */
+static inline unsigned long arch_syscall_nr(const struct trap_frame *tf)
+{
+	return tf->r[7];
+}
+static inline unsigned long arch_syscall_arg(const struct trap_frame *tf, int i)
+{
+	return tf->r[i];
+}
+static inline void arch_syscall_set_return(struct trap_frame *tf, long v)
+{
+	tf->r[0] = (unsigned long)v;
+}
+
+#define ELF_MACHINE 40 /* EM_ARM */
 
 #endif /* __ASSEMBLY__ */
 #endif

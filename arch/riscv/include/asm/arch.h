@@ -126,5 +126,27 @@ static inline bool arch_trap_irqs_on(const struct trap_frame *tf)
 	return tf->sstatus & SSTATUS_SPIE;
 }
 
+static inline bool arch_trap_from_user(const struct trap_frame *tf)
+{
+	return !(tf->sstatus & SSTATUS_SPP);
+}
+
+/* System calls (include/uapi/mica/abi.h): number in a7 (x17), arguments a0..a5 (x10..x15),
+ * result in a0, as the RISC-V Linux ABI does. */
+static inline unsigned long arch_syscall_nr(const struct trap_frame *tf)
+{
+	return tf->x[17];
+}
+static inline unsigned long arch_syscall_arg(const struct trap_frame *tf, int i)
+{
+	return tf->x[10 + i];
+}
+static inline void arch_syscall_set_return(struct trap_frame *tf, long v)
+{
+	tf->x[10] = (unsigned long)v;
+}
+
+#define ELF_MACHINE 243 /* EM_RISCV */
+
 #endif /* !__ASSEMBLY__ */
 #endif

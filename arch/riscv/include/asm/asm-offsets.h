@@ -24,6 +24,8 @@
 #define CPU_HWID 8
 #define CPU_BOOT_STACK_TOP 48
 #define CPU_SIZE 176
+#define CPU_SCRATCH 56	  /* arch[0]: the interrupted sp, for a moment at trap entry */
+#define CPU_KSTACK_TOP 64 /* arch[1]: the current user thread's kernel stack top */
 
 /* BOOT_STACK_SIZE of <mica/cpu.h>, for the boot hart's stack in head.S */
 #define RISCV_BOOT_STACK_SIZE (16 * 1024)

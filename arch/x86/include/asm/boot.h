@@ -12,8 +12,10 @@
 #include <mica/compiler.h>
 #include <mica/types.h>
 
+struct arch_context;
 struct boot_info;
 struct cpu;
+struct trap_frame;
 
 /* Each secondary CPU finds its stack and struct cpu here by its own APIC id (head.S). */
 struct x86_ap_start {
@@ -52,5 +54,22 @@ void x86_smp_init(struct boot_info *bi);
 void x86_clock_init(void);
 /* Handles the LAPIC timer interrupt. */
 void x86_timer_interrupt(void);
+
+/* User mode (user.c): this CPU's GDT with the ring-3 segments, its TSS, the SYSCALL MSRs and
+ * (fpu.c) SSE; every CPU, from arch_cpu_init(). */
+void x86_user_init_cpu(struct cpu *c);
+/* Kills the current process if tf's rip is not canonical (IRETQ would fault in ring 0); last
+ * check before every return to ring 3. Interrupts masked. */
+void x86_check_user_rip(struct trap_frame *tf);
+
+/* x87/SSE state (fpu.c). */
+/* CR0 and CR4 set up so that ring 3 may use x87 and SSE: every CPU, once. */
+void x86_fpu_init_cpu(void);
+/* A new context's x87/SSE state: a copy of the creator's if that is a user thread (fork and
+ * clone), else the initial state. From arch_context_init(). */
+void x86_fpu_context_init(struct arch_context *ctx);
+/* Exec: tf, the current thread's user frame, starts a new program; its x87/SSE registers go
+ * to the initial state, and from now on they are switched with it. */
+void x86_fpu_reset_user(struct trap_frame *tf);
 #endif /* __ASSEMBLY__ */
 #endif

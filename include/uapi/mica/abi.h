@@ -1,0 +1,99 @@
+/*
+ * Mica's system-call ABI: the one header the kernel and user space share (user programs get it
+ * through -Iinclude/uapi as <mica/abi.h>). Plain C, no kernel types: it must compile in both.
+ *
+ * Calling convention, per port (docs/syscalls.md):
+ *   riscv  ecall;       number in a7, arguments a0..a5, result in a0
+ *   arm    svc #0;      number in r7, arguments r0..r5, result in r0
+ *   x86    syscall;     number in rax, arguments rdi, rsi, rdx, r10, r8, r9, result in rax
+ *                       (rcx and r11 are clobbered, as the instruction defines)
+ * A result in [-4095, -1] is -errno, with Linux's errno numbers (the user library translates
+ * the few above 34 where newlib's differ, user/lib/errno.c); anything else is success.
+ */
+#ifndef MICA_UAPI_ABI_H
+#define MICA_UAPI_ABI_H
+
+/* ---- the user address range of each port (its <asm/pgtable.h>), and an address that is
+ * certainly the kernel's (for tests of bad pointers) ---- */
+#if defined(__riscv)
+#define MICA_USER_BASE 0x1000000000UL
+#define MICA_USER_TOP 0x4000000000UL
+#define MICA_KERNEL_ADDR 0x80200000UL
+#elif defined(__arm__)
+#define MICA_USER_BASE 0x80000000UL
+#define MICA_USER_TOP 0xC0000000UL
+#define MICA_KERNEL_ADDR 0x40100000UL
+#elif defined(__x86_64__)
+#define MICA_USER_BASE 0x8000000000UL
+#define MICA_USER_TOP 0x800000000000UL
+#define MICA_KERNEL_ADDR 0x100000UL
+#endif
+
+/* ---- system-call numbers ---- */
+#define SYS_read 0	     /* (int fd, void *buf, size_t n) -> bytes read; fd 0: console */
+#define SYS_write 1	     /* (int fd, const void *buf, size_t n) -> bytes; fd 1, 2: console */
+#define SYS_exit 2	     /* (int status): the whole process (every thread) ends */
+#define SYS_fork 3	     /* () -> child pid in the parent, 0 in the child */
+#define SYS_execve 4	     /* (const char *path, char *const argv[], char *const envp[]) */
+#define SYS_wait4 5	     /* (int pid, int *status, int options, void *rusage=NULL) -> pid */
+#define SYS_getpid 6	     /* () -> pid */
+#define SYS_getppid 7	     /* () -> parent's pid */
+#define SYS_kill 8	     /* (int pid, int sig) -> 0; any signal 1..64 kills; 0 only checks */
+#define SYS_mmap 9	     /* (void *addr, size_t len, int prot, int flags, int fd, long off) */
+#define SYS_munmap 10	     /* (void *addr, size_t len) -> 0 */
+#define SYS_mprotect 11	     /* (void *addr, size_t len, int prot) -> 0 */
+#define SYS_brk 12	     /* (void *new_end) -> the break now (unchanged if it could not move) */
+#define SYS_sched_yield 13   /* () -> 0 */
+#define SYS_nanosleep 14     /* (const struct timespec *req, struct timespec *rem) -> 0 */
+#define SYS_clock_gettime 15 /* (int clock, struct timespec *tp) -> 0 */
+#define SYS_clone                                                                          \
+	16		   /* (void *stack_top) -> tid in the caller; 0 in the new thread, \
+			    * which shares the address space and starts on stack_top */
+#define SYS_thread_exit 17 /* (int status): only the calling thread ends */
+#define SYS_thread_join 18 /* (int tid, int *status) -> 0 once that thread has ended */
+#define SYS_mica_stats 19  /* (struct mica_stats *buf, size_t size) -> bytes written */
+#define SYS_gettid 20	   /* () -> this thread's id (the pid for the first thread) */
+#define NR_SYSCALLS 21
+
+/* ---- mmap / mprotect (Linux's values) ---- */
+#define PROT_NONE 0x0
+#define PROT_READ 0x1
+#define PROT_WRITE 0x2
+#define PROT_EXEC 0x4
+#define MAP_SHARED 0x01
+#define MAP_PRIVATE 0x02
+#define MAP_FIXED 0x10
+#define MAP_ANONYMOUS 0x20
+#define MAP_ANON MAP_ANONYMOUS
+#define MAP_FAILED ((void *)-1)
+
+/* ---- wait4 ---- */
+#define WNOHANG 1
+/* status words, Linux's encoding: exited: (code & 0xff) << 8; killed: the signal number */
+#define MICA_W_EXITED(code) (((code)&0xff) << 8)
+#define MICA_W_KILLED(sig) ((sig)&0x7f)
+
+/* ---- kill ---- */
+#define MICA_SIGKILL 9
+
+/* ---- clock_gettime ---- */
+#define MICA_CLOCK_REALTIME 0 /* no RTC yet: seconds since boot, like the monotonic clock */
+#define MICA_CLOCK_MONOTONIC 1
+/* The kernel's view of struct timespec: newlib's time_t is 64 bits on every port. */
+struct mica_timespec {
+	long long tv_sec;
+	long tv_nsec;
+};
+
+/* ---- SYS_mica_stats: kernel counters (the struct may grow at its end; size says how much the
+ * caller knows) ---- */
+struct mica_stats {
+	unsigned long long free_pages, total_pages;
+	unsigned long long faults_demand_zero, faults_cow_copy, faults_cow_reuse,
+	    faults_young_dirty, faults_spurious, faults_oom;
+	unsigned long long tlb_local_range, tlb_local_all, tlb_ipis;
+	unsigned long long max_preempt_off_ns, max_irqs_off_ns; /* over all CPUs */
+	unsigned long long nr_processes, nr_threads;
+};
+
+#endif

@@ -1,0 +1,233 @@
+/*
+ * The system-call table and the simple calls (console, ids, time, stats). The ABI is
+ * include/uapi/mica/abi.h; the ports' trap handlers call do_syscall() (docs/syscalls.md).
+ * Every argument that is a pointer goes through the user-copy routines, so a bad one gives
+ * -EFAULT and never a kernel fault. Good breakpoint: do_syscall (then `p nr`).
+ */
+#include <mica/arch.h>
+#include <mica/errno.h>
+#include <mica/latency.h>
+#include <mica/mm_types.h>
+#include <mica/printk.h>
+#include <mica/sched.h>
+#include <mica/spinlock.h>
+#include <mica/time.h>
+#include <mica/timer.h>
+#include <mica/tlbflush.h>
+#include <uapi/mica/abi.h>
+
+#include "proc_internal.h"
+
+#define CONSOLE_CHUNK 256
+
+/* ---- console ---- */
+
+static long sys_write(const unsigned long *a)
+{
+	int fd = (int)a[0];
+	const char __user *buf = (const char __user *)a[1];
+	size_t n = a[2], done = 0;
+	char chunk[CONSOLE_CHUNK];
+
+	if (fd != 1 && fd != 2)
+		return -EBADF;
+	if (n > 0x7fffffff)
+		return -EINVAL;
+	if (!access_ok(buf, n))
+		return -EFAULT;
+	while (done < n) {
+		size_t k = MIN(n - done, sizeof(chunk));
+
+		if (copy_from_user(chunk, buf + done, k))
+			return done ? (long)done : -EFAULT;
+		console_write_raw(chunk, k);
+		done += k;
+	}
+	return (long)done;
+}
+
+/* Reads at least one byte (waiting for it), then whatever else is already there, up to n.
+ * The console is polled every tick: no UART receive interrupt yet. */
+static long sys_read(const unsigned long *a)
+{
+	int fd = (int)a[0];
+	char __user *buf = (char __user *)a[1];
+	size_t n = a[2], got = 0;
+	char chunk[CONSOLE_CHUNK];
+
+	if (fd != 0)
+		return -EBADF;
+	if (n > 0x7fffffff)
+		return -EINVAL;
+	if (!access_ok(buf, n))
+		return -EFAULT;
+	if (n == 0)
+		return 0;
+	while (got < MIN(n, sizeof(chunk))) {
+		int c = arch_console_getc();
+
+		if (c < 0) {
+			if (got)
+				break;
+			if (current_killed())
+				return -EINTR;
+			msleep(10);
+			continue;
+		}
+		chunk[got++] = (char)c;
+	}
+	return copy_to_user(buf, chunk, got) ? -EFAULT : (long)got;
+}
+
+/* ---- ids ---- */
+
+static long sys_getpid(const unsigned long *a)
+{
+	(void)a;
+	return current_proc()->pid;
+}
+
+static long sys_getppid(const unsigned long *a)
+{
+	struct process *parent;
+	long pid;
+
+	(void)a;
+	mutex_lock(&proc_lock);
+	parent = current_proc()->parent;
+	pid = parent ? parent->pid : 0;
+	mutex_unlock(&proc_lock);
+	return pid;
+}
+
+static long sys_gettid(const unsigned long *a)
+{
+	(void)a;
+	return current->tid;
+}
+
+/* ---- time ---- */
+
+static long sys_sched_yield(const unsigned long *a)
+{
+	(void)a;
+	sched_yield();
+	return 0;
+}
+
+static int get_timespec(const void __user *u, u64 *ns)
+{
+	struct mica_timespec ts;
+
+	if (copy_from_user(&ts, u, sizeof(ts)))
+		return -EFAULT;
+	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000L ||
+	    ts.tv_sec > 1000000000LL)
+		return -EINVAL;
+	*ns = (u64)ts.tv_sec * NSEC_PER_SEC + (u64)ts.tv_nsec;
+	return 0;
+}
+
+static int put_timespec(void __user *u, u64 ns)
+{
+	struct mica_timespec ts = { (long long)(ns / NSEC_PER_SEC), (long)(ns % NSEC_PER_SEC) };
+
+	return copy_to_user(u, &ts, sizeof(ts)) ? -EFAULT : 0;
+}
+
+static long sys_clock_gettime(const unsigned long *a)
+{
+	if (a[0] != MICA_CLOCK_REALTIME && a[0] != MICA_CLOCK_MONOTONIC)
+		return -EINVAL;
+	return put_timespec((void __user *)a[1], arch_clock_ns());
+}
+
+/* Sleeps until the deadline, a tick at a time; a kill ends it early with -EINTR and the
+ * time left in *rem. */
+static long sys_nanosleep(const unsigned long *a)
+{
+	u64 ns, deadline, now;
+	int err = get_timespec((const void __user *)a[0], &ns);
+
+	if (err)
+		return err;
+	deadline = arch_clock_ns() + ns;
+	while ((now = arch_clock_ns()) < deadline) {
+		if (current_killed()) {
+			if (a[1] && put_timespec((void __user *)a[1], deadline - now))
+				return -EFAULT;
+			return -EINTR;
+		}
+		msleep(MIN((deadline - now + 999999) / 1000000, 10));
+	}
+	return 0;
+}
+
+/* ---- stats ---- */
+
+static long sys_mica_stats(const unsigned long *a)
+{
+	struct mica_stats s = { 0 };
+	size_t size = MIN(a[1], sizeof(s));
+
+	s.free_pages = nr_free_pages();
+	s.total_pages = nr_managed_pages();
+	s.faults_demand_zero = fault_stats.demand_zero;
+	s.faults_cow_copy = fault_stats.cow_copy;
+	s.faults_cow_reuse = fault_stats.cow_reuse;
+	s.faults_young_dirty = fault_stats.young_dirty;
+	s.faults_spurious = fault_stats.spurious;
+	s.faults_oom = fault_stats.oom;
+	s.tlb_local_range = tlb_stats.local_range;
+	s.tlb_local_all = tlb_stats.local_all;
+	s.tlb_ipis = tlb_stats.ipis;
+	for (unsigned i = 0; i < ncpus; i++) {
+		s.max_preempt_off_ns = MAX(s.max_preempt_off_ns, latency_of(i)->preempt_off.ns);
+		s.max_irqs_off_ns = MAX(s.max_irqs_off_ns, latency_of(i)->irq_off.ns);
+	}
+	s.nr_processes = proc_count();
+	s.nr_threads = sched_nr_threads();
+	return copy_to_user((void __user *)a[0], &s, size) ? -EFAULT : (long)size;
+}
+
+/* ---- dispatch ---- */
+
+typedef long (*syscall_fn)(const unsigned long *args);
+
+static const syscall_fn syscall_table[NR_SYSCALLS] = {
+	[SYS_read] = sys_read,
+	[SYS_write] = sys_write,
+	[SYS_exit] = sys_exit,
+	[SYS_fork] = sys_fork,
+	[SYS_execve] = sys_execve,
+	[SYS_wait4] = sys_wait4,
+	[SYS_getpid] = sys_getpid,
+	[SYS_getppid] = sys_getppid,
+	[SYS_kill] = sys_kill,
+	[SYS_mmap] = sys_mmap,
+	[SYS_munmap] = sys_munmap,
+	[SYS_mprotect] = sys_mprotect,
+	[SYS_brk] = sys_brk,
+	[SYS_sched_yield] = sys_sched_yield,
+	[SYS_nanosleep] = sys_nanosleep,
+	[SYS_clock_gettime] = sys_clock_gettime,
+	[SYS_clone] = sys_clone,
+	[SYS_thread_exit] = sys_thread_exit,
+	[SYS_thread_join] = sys_thread_join,
+	[SYS_mica_stats] = sys_mica_stats,
+	[SYS_gettid] = sys_gettid,
+};
+
+void do_syscall(struct trap_frame *tf)
+{
+	unsigned long nr = arch_syscall_nr(tf), args[6];
+	long ret = -ENOSYS;
+
+	for (int i = 0; i < 6; i++)
+		args[i] = arch_syscall_arg(tf, i);
+	arch_irq_enable();
+	if (nr < NR_SYSCALLS && syscall_table[nr])
+		ret = syscall_table[nr](args);
+	arch_irq_disable();
+	arch_syscall_set_return(tf, ret);
+}
