@@ -256,9 +256,13 @@ static void process_become_zombie(struct process *p)
 	zombie_notify(p);
 }
 
-/* Ends the calling user thread. The last one out tears the address space down (the full-mm
- * gather, MG-6) before the parent can see the zombie, so a reaped process has given every
- * frame back. */
+/*
+ * Ends the calling user thread. Its own mm reference goes first; then, in one proc_lock
+ * section, it counts itself out and marks itself exited, after which it needs no lock again
+ * (so a reaper holding proc_lock may join it). The last one out then tears the address space
+ * down (the full-mm gather, MG-6) and only after that makes the process a zombie, so a reaped
+ * process has given every frame back.
+ */
 void thread_exit(int status_if_first) __attribute__((noreturn));
 void thread_exit(int status_if_first)
 {
@@ -267,27 +271,25 @@ void thread_exit(int status_if_first)
 	struct mm_struct *mm = t->mm;
 	bool last;
 
+	unuse_mm(mm); /* this task's reference */
 	mutex_lock(&proc_lock);
 	last = --p->nr_live == 0;
 	if (last && !p->exiting) {
 		p->exiting = true;
 		p->status = status_if_first;
 	}
+	t->user_exited = true;
+	wake_up(&p->thread_wait);
 	mutex_unlock(&proc_lock);
-
-	unuse_mm(mm); /* this task's reference */
 	if (last) {
 		down_write(&mm->mmap_lock);
 		p->mm = NULL;
 		up_write(&mm->mmap_lock);
-		mm_put(mm); /* the process's reference: the last one, unmaps everything */
-	}
-	mutex_lock(&proc_lock);
-	t->user_exited = true;
-	wake_up(&p->thread_wait);
-	if (last)
+		mm_put(mm); /* the process's reference, the last one: unmaps everything */
+		mutex_lock(&proc_lock);
 		process_become_zombie(p);
-	mutex_unlock(&proc_lock);
+		mutex_unlock(&proc_lock);
+	}
 	kthread_exit(t->exit_code); /* what thread_join() reports */
 }
 
@@ -474,6 +476,49 @@ long sys_thread_join(const unsigned long *a)
 	if (ustatus && copy_to_user(ustatus, &code, sizeof(code)))
 		return -EFAULT;
 	return 0;
+}
+
+/* ---- listing (ps) ---- */
+
+long sys_mica_procs(const unsigned long *a)
+{
+	struct mica_proc __user *ubuf = (struct mica_proc __user *)a[0];
+	size_t max = a[1];
+	long n = 0;
+
+	if (max > MAX_PIDS)
+		max = MAX_PIDS;
+	if (max && !access_ok(ubuf, max * sizeof(*ubuf)))
+		return -EFAULT;
+	mutex_lock(&proc_lock);
+	for (int pid = 1; pid < MAX_PIDS; pid++) {
+		struct process *p = pid_table[pid];
+		struct mica_proc e = { 0 };
+		struct vm_area_struct *v;
+
+		if (!p)
+			continue;
+		if ((size_t)n < max) {
+			e.pid = p->pid;
+			e.ppid = p->parent ? p->parent->pid : 0;
+			e.threads = p->nr_live;
+			e.state = p->zombie ? 'Z' : p->exiting ? 'X' : 'R';
+			if (p->mm && !p->zombie) {
+				down_read(&p->mm->mmap_lock);
+				list_for_each_entry(v, &p->mm->vmas, vm_list) e.vm_pages +=
+				    vma_pages(v);
+				up_read(&p->mm->mmap_lock);
+			}
+			strscpy(e.name, p->name, sizeof(e.name));
+			if (copy_to_user(&ubuf[n], &e, sizeof(e))) {
+				mutex_unlock(&proc_lock);
+				return -EFAULT;
+			}
+		}
+		n++;
+	}
+	mutex_unlock(&proc_lock);
+	return n;
 }
 
 /* ---- init ---- */

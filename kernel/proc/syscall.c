@@ -216,6 +216,7 @@ static const syscall_fn syscall_table[NR_SYSCALLS] = {
 	[SYS_thread_join] = sys_thread_join,
 	[SYS_mica_stats] = sys_mica_stats,
 	[SYS_gettid] = sys_gettid,
+	[SYS_mica_procs] = sys_mica_procs,
 };
 
 void do_syscall(struct trap_frame *tf)

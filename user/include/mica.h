@@ -31,6 +31,13 @@ long __mica_syscall6(long n, long a0, long a1, long a2, long a3, long a4, long a
  */
 long mica_stats(struct mica_stats *buf, size_t size);
 
+/*
+ * Copies one struct mica_proc (<mica/abi.h>) per process, by pid, into buf[0..n). Returns how
+ * many processes there are (possibly more than n: call again with a bigger buffer), or -1
+ * with errno set.
+ */
+long mica_procs(struct mica_proc *buf, size_t n);
+
 /* This thread's id; the pid for a process's first thread. Cannot fail. */
 int mica_gettid(void);
 

@@ -43,6 +43,11 @@ long mica_stats(struct mica_stats *buf, size_t size)
 	return __mica_call2(SYS_mica_stats, buf, size);
 }
 
+long mica_procs(struct mica_proc *buf, size_t n)
+{
+	return __mica_call2(SYS_mica_procs, buf, n);
+}
+
 void mica_thread_exit(int status)
 {
 	__mica_sys1(SYS_thread_exit, status);

@@ -53,7 +53,10 @@
 #define SYS_thread_join 18 /* (int tid, int *status) -> 0 once that thread has ended */
 #define SYS_mica_stats 19  /* (struct mica_stats *buf, size_t size) -> bytes written */
 #define SYS_gettid 20	   /* () -> this thread's id (the pid for the first thread) */
-#define NR_SYSCALLS 21
+#define SYS_mica_procs                                                      \
+	21 /* (struct mica_proc *buf, size_t n) -> how many processes exist \
+	    * (all of them, even if more than n; the first n are written) */
+#define NR_SYSCALLS 22
 
 /* ---- mmap / mprotect (Linux's values) ---- */
 #define PROT_NONE 0x0
@@ -94,6 +97,16 @@ struct mica_stats {
 	unsigned long long tlb_local_range, tlb_local_all, tlb_ipis;
 	unsigned long long max_preempt_off_ns, max_irqs_off_ns; /* over all CPUs */
 	unsigned long long nr_processes, nr_threads;
+};
+
+/* ---- SYS_mica_procs: one entry per process, by pid ---- */
+#define MICA_PROC_NAME 16
+struct mica_proc {
+	int pid, ppid;		     /* ppid 0: the kernel is its parent */
+	int threads;		     /* live threads */
+	int state;		     /* 'R' running (has live threads), 'Z' zombie, 'X' exiting */
+	unsigned long long vm_pages; /* pages its VMAs span (0 for a zombie) */
+	char name[MICA_PROC_NAME];
 };
 
 #endif
