@@ -47,8 +47,8 @@ static int map_touch_unmap(int rounds)
 	double t0 = now(), dt;
 
 	for (int r = 0; r < rounds; r++) {
-		char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-			       0);
+		char *p =
+		    mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 		if (p == MAP_FAILED) {
 			perror("bench: mmap");

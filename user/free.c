@@ -10,8 +10,8 @@ int main(void)
 		perror("free");
 		return 1;
 	}
-	printf("memory:   %8llu KiB total, %8llu KiB free, %8llu KiB used\n",
-	       s.total_pages * 4, s.free_pages * 4, (s.total_pages - s.free_pages) * 4);
+	printf("memory:   %8llu KiB total, %8llu KiB free, %8llu KiB used\n", s.total_pages * 4,
+	       s.free_pages * 4, (s.total_pages - s.free_pages) * 4);
 	printf("faults:   %llu demand-zero, %llu copy-on-write copies, %llu reuses, "
 	       "%llu young/dirty, %llu spurious, %llu out of memory\n",
 	       s.faults_demand_zero, s.faults_cow_copy, s.faults_cow_reuse, s.faults_young_dirty,
@@ -20,7 +20,7 @@ int main(void)
 	       s.tlb_local_range, s.tlb_local_all, s.tlb_ipis);
 	printf("latency:  longest preempt-off %llu us, irqs-off %llu us\n",
 	       s.max_preempt_off_ns / 1000, s.max_irqs_off_ns / 1000);
-	printf("tasks:    %llu processes, %llu threads (kernel threads included)\n",
-	       s.nr_processes, s.nr_threads);
+	printf("tasks:    %llu processes, %llu threads (kernel threads included)\n", s.nr_processes,
+	       s.nr_threads);
 	return 0;
 }

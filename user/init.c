@@ -29,7 +29,8 @@ int main(void)
 	/* Reap everything; the shell's end is the system's end. */
 	while ((pid = wait(&status)) > 0 || errno == EINTR) {
 		if (pid == sh) {
-			sh_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+			sh_status =
+			    WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 			sh = -1;
 		} else if (pid > 0 && sh > 0) {
 			printf("init: reaped orphan %d\n", pid);

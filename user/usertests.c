@@ -218,6 +218,11 @@ static void bad_pointers_are_efault(void)
 	CHECK(execv(BAD_USER, (char *[]){ "x", NULL }) == -1 && errno == EFAULT);
 	CHECK(execv(self, BAD_USER) == -1 && errno == EFAULT);
 	CHECK(mica_stats(BAD_KERNEL, sizeof(struct mica_stats)) == -1 && errno == EFAULT);
+	CHECK(mica_procs(BAD_USER, 4) == -1 && errno == EFAULT);
+	CHECK(execve(self, (char *[]){ "x", NULL }, BAD_USER) == -1 && errno == EFAULT);
+	CHECK(mmap(BAD_KERNEL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) ==
+		  MAP_FAILED &&
+	      errno == EINVAL);
 	pid = fork();
 	if (pid == 0)
 		_exit(3);

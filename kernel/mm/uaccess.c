@@ -32,6 +32,8 @@ static const char *fault_error_name(int err)
 		return "the mapping forbids this access";
 	case -ENOMEM:
 		return "out of memory";
+	case -ERANGE:
+		return "outside user space";
 	default:
 		return "not resolvable here";
 	}
@@ -60,6 +62,8 @@ void do_page_fault(struct trap_frame *tf, unsigned long addr, unsigned flags, co
 		return;
 	}
 	if (flags & FAULT_USER) {
+		if (addr < USER_BASE || addr >= USER_TOP)
+			err = -ERANGE; /* named below: outside user space */
 		user_exception_kill(tf, SIGSEGV, "%s at 0x%lx: %s (%s)",
 				    (flags & FAULT_EXEC)    ? "fetch"
 				    : (flags & FAULT_WRITE) ? "write"
