@@ -18,6 +18,13 @@ int main(void)
 	       s.faults_spurious, s.faults_oom);
 	printf("tlb:      %llu range flushes, %llu full flushes, %llu flush IPIs\n",
 	       s.tlb_local_range, s.tlb_local_all, s.tlb_ipis);
+	printf("gather:   %llu batches added, %llu flushes forced (%llu no memory, %llu cap), "
+	       "%llu need_resched breaks, %llu forced full flushes\n",
+	       s.gather_batches_allocated, s.gather_batch_alloc_failed + s.gather_batch_cap_hit,
+	       s.gather_batch_alloc_failed, s.gather_batch_cap_hit, s.gather_resched_breaks,
+	       s.gather_forced_full_flushes);
+	printf("tables:   %llu freed after RCU, %llu after an IPI to every CPU\n",
+	       s.tables_freed_rcu, s.tables_freed_ipi);
 	printf("latency:  longest preempt-off %llu us, irqs-off %llu us\n",
 	       s.max_preempt_off_ns / 1000, s.max_irqs_off_ns / 1000);
 	printf("tasks:    %llu processes, %llu threads (kernel threads included)\n", s.nr_processes,

@@ -49,6 +49,7 @@ struct mm_struct {
 	atomic_t users;		   /* references; the last mm_put() frees it */
 	unsigned long cpumask;	   /* CPUs where it is or was active (bit n: CPU n) */
 	unsigned long nr_pgtables; /* table pages below the top (atomic updates) */
+	int gathers_in_flight;	   /* open mmu_gathers on this mm (MG-7; atomic) */
 };
 
 struct vm_area_struct {

@@ -14,6 +14,7 @@
 #include <mica/mm_types.h>
 #include <mica/panic.h>
 #include <mica/pgtable.h>
+#include <mica/preempt.h>
 #include <mica/printk.h>
 #include <mica/string.h>
 #include <mica/tlb.h>
@@ -210,40 +211,53 @@ out:
 
 /* ---- unmapping ---- */
 
-/* Clears the PTEs of [addr, end) under one pmd, pages into the gather. Stops early when the
- * gather's batch fills: invalidates under the PTE lock, frees after dropping it (MG-5).
- * Returns where it stopped (end when done). */
+/*
+ * Clears the PTEs of [addr, end) under one pmd, pages into the gather (MG-5). Stops early,
+ * still under the PTE lock, when the gather has no room left or another task wants this CPU
+ * (need_resched, unless zap_break=0): invalidates there, drops the lock, frees the batch,
+ * lets the scheduler in, and returns where it stopped; the caller resumes from exactly
+ * there, so no entry is skipped and none is cleared twice.
+ */
 static unsigned long zap_pte_range(struct mmu_gather *tlb, pmd_t *pmd, unsigned long addr,
 				   unsigned long end)
 {
 	struct mm_struct *mm = tlb->mm;
 	spinlock_t *ptl;
 	pte_t *ptep = pte_offset_map_lock(pmd, addr, &ptl);
-	bool full = false;
+	bool full = false, resched = false;
 
-	for (; addr != end && !full; ptep++, addr += PAGE_SIZE) {
-		pte_t old;
+	while (addr != end && !full && !resched) {
+		pte_t old = ptep_get(ptep);
 		struct page *page;
 
-		if (pte_none(ptep_get(ptep)))
-			continue;
-		old = ptep_get_and_clear(mm, addr, ptep);
-		tlb_remove_tlb_entry(tlb, addr);
-		page = pfn_to_page(pte_pfn(old));
-		if (atomic_add_return(&page->mapcount, -1) < 0)
-			panic("zap_pte_range: mapcount of frame 0x%lx went negative at 0x%lx",
-			      page_to_pfn(page), addr);
-		full = tlb_remove_page(tlb, page);
+		if (!pte_none(old)) {
+			old = ptep_get_and_clear(mm, addr, ptep);
+			tlb_remove_tlb_entry(tlb, addr);
+			page = pfn_to_page(pte_pfn(old));
+			if (atomic_add_return(&page->mapcount, -1) < 0)
+				panic(
+				    "zap_pte_range: mapcount of frame 0x%lx went negative at 0x%lx",
+				    page_to_pfn(page), addr);
+			full = tlb_remove_page(tlb, page);
+			resched = zap_break_enabled && need_resched();
+		}
+		ptep++;
+		addr += PAGE_SIZE;
 	}
-	if (full)
+	if (full || resched)
 		tlb_flush_mmu_tlbonly(tlb);
 	spin_unlock(ptl);
-	if (full)
+	if (full || resched)
 		tlb_flush_mmu_free(tlb);
+	if (resched) {
+		count(&gather_stats.resched_breaks);
+		cond_resched();
+	}
 	return addr;
 }
 
-/* Clears every PTE of [start, end), one pmd's worth at a time; missing tables are skipped. */
+/* Clears every PTE of [start, end), one pmd's worth at a time; missing tables are skipped.
+ * A chance to reschedule between pmds too (MG-5). */
 static void zap_range(struct mmu_gather *tlb, unsigned long start, unsigned long end)
 {
 	unsigned long addr = start, next;
@@ -251,10 +265,11 @@ static void zap_range(struct mmu_gather *tlb, unsigned long start, unsigned long
 
 	for (; addr != end; addr = next) {
 		next = pmd_addr_end(addr, end);
-		if (!walk_pmd(tlb->mm, addr, false, &pmd))
-			continue;
-		while (addr != next)
-			addr = zap_pte_range(tlb, pmd, addr, next);
+		if (walk_pmd(tlb->mm, addr, false, &pmd))
+			while (addr != next)
+				addr = zap_pte_range(tlb, pmd, addr, next);
+		if (zap_break_enabled)
+			cond_resched();
 	}
 }
 

@@ -13,6 +13,7 @@
 #include <mica/spinlock.h>
 #include <mica/time.h>
 #include <mica/timer.h>
+#include <mica/tlb.h>
 #include <mica/tlbflush.h>
 #include <uapi/mica/abi.h>
 
@@ -185,6 +186,13 @@ static long sys_mica_stats(const unsigned long *a)
 		s.max_preempt_off_ns = MAX(s.max_preempt_off_ns, latency_of(i)->preempt_off.ns);
 		s.max_irqs_off_ns = MAX(s.max_irqs_off_ns, latency_of(i)->irq_off.ns);
 	}
+	s.gather_batches_allocated = gather_stats.batches_allocated;
+	s.gather_batch_alloc_failed = gather_stats.batch_alloc_failed;
+	s.gather_batch_cap_hit = gather_stats.batch_cap_hit;
+	s.gather_resched_breaks = gather_stats.resched_breaks;
+	s.gather_forced_full_flushes = gather_stats.forced_full_flushes;
+	s.tables_freed_rcu = gather_stats.tables_rcu;
+	s.tables_freed_ipi = gather_stats.tables_ipi;
 	s.nr_processes = proc_count();
 	s.nr_threads = sched_nr_threads();
 	return copy_to_user((void __user *)a[0], &s, size) ? -EFAULT : (long)size;

@@ -11,6 +11,7 @@
 #include <mica/mm.h>
 #include <mica/mm_types.h>
 #include <mica/pgtable.h>
+#include <mica/rcu.h>
 #include <mica/sched.h>
 #include <mica/tlbflush.h>
 #include <mica/uaccess.h>
@@ -30,6 +31,14 @@ static inline struct mm_struct *mmt_enter(void)
 		mm_put(mm); /* use_mm's reference is now the only one */
 	}
 	return mm;
+}
+
+/* Free pages once every page-table page an unmap gave up is back: those wait for an RCU
+ * grace period (RT-1). */
+static inline unsigned long mmt_free_pages(void)
+{
+	rcu_barrier();
+	return nr_free_pages();
 }
 
 /* Leaves and frees it (the last reference). */

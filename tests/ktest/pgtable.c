@@ -81,7 +81,7 @@ static void straddle(struct ktest *t, struct mm_struct *mm, unsigned long size, 
 
 static void map_unmap_at_every_level_edge(struct ktest *t)
 {
-	unsigned long free_before = (mmt_warm_caches(), nr_free_pages());
+	unsigned long free_before = (mmt_warm_caches(), mmt_free_pages());
 	struct mm_struct *mm = mmt_enter();
 
 	KTEST_ASSERT(t, mm);
@@ -93,7 +93,7 @@ static void map_unmap_at_every_level_edge(struct ktest *t)
 	straddle(t, mm, PGDIR_SIZE, "pgd");
 	KTEST_EXPECT_EQ(t, mm_nr_pgtables(mm), 0);
 	mmt_leave(mm);
-	KTEST_EXPECT_EQ(t, nr_free_pages(), free_before);
+	KTEST_EXPECT_EQ(t, mmt_free_pages(), free_before);
 }
 
 /* The first and last page of the user range: the walker's own edges. */
@@ -136,30 +136,6 @@ static void shared_table_freed_with_its_last_vma(struct ktest *t)
 	KTEST_ASSERT_EQ(t, mmt_unmap(mm, a + PGS(8), PGS(4)), 0);
 	KTEST_EXPECT_EQ(t, mm_nr_pgtables(mm), 0);
 	mmt_leave(mm);
-}
-
-/* Unmapping more pages than one gather batch holds: the zap loop must flush early and go on
- * exactly where it stopped (every page freed once: the free count comes back exactly). */
-static void unmap_more_than_a_batch_frees_every_page(struct ktest *t)
-{
-	unsigned long n = 3 * TLB_PAGE_BATCH + 5, a = UB + PGDIR_SIZE + PMD_SIZE - PGS(7);
-	unsigned long free_before = (mmt_warm_caches(), nr_free_pages()), after_touch, v;
-	struct mm_struct *mm = mmt_enter();
-
-	KTEST_ASSERT(t, mm);
-	KTEST_ASSERT_EQ(t, mmt_map(mm, a, PGS(n), RW), 0);
-	for (unsigned long i = 0; i < n; i++)
-		KTEST_ASSERT_EQ(t, mmt_put(a + PGS(i), i), 0);
-	after_touch = nr_free_pages();
-	KTEST_EXPECT(t, free_before - after_touch >= n);
-	for (unsigned long i = 0; i < n; i += 17) {
-		KTEST_ASSERT_EQ(t, mmt_get(a + PGS(i), &v), 0);
-		KTEST_EXPECT_EQ(t, v, i);
-	}
-	KTEST_ASSERT_EQ(t, mmt_unmap(mm, a, PGS(n)), 0);
-	KTEST_EXPECT_EQ(t, mm_nr_pgtables(mm), 0);
-	mmt_leave(mm);
-	KTEST_EXPECT_EQ(t, nr_free_pages(), free_before);
 }
 
 struct install_race {
@@ -289,7 +265,6 @@ static void write_protect_reaches_other_cpus_tlbs(struct ktest *t)
 KTEST_SUITE(pgtable, 0, KTEST_CASE(map_unmap_at_every_level_edge),
 	    KTEST_CASE(map_first_and_last_user_page),
 	    KTEST_CASE(shared_table_freed_with_its_last_vma),
-	    KTEST_CASE(unmap_more_than_a_batch_frees_every_page),
 	    KTEST_CASE(cpus_race_to_fault_in_the_same_tables),
 	    KTEST_CASE(unmap_reaches_other_cpus_tlbs),
 	    KTEST_CASE(write_protect_reaches_other_cpus_tlbs));

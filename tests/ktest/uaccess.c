@@ -114,7 +114,7 @@ static void mprotect_takes_write_away_and_gives_it_back(struct ktest *t)
 
 static void copy_on_write_after_dup_mmap(struct ktest *t)
 {
-	unsigned long free_before = (mmt_warm_caches(), nr_free_pages());
+	unsigned long free_before = (mmt_warm_caches(), mmt_free_pages());
 	unsigned long copies = snap(&fault_stats.cow_copy), reuse, v = 0;
 	struct mm_struct *parent = mmt_enter(), *child = mm_create();
 
@@ -151,7 +151,7 @@ static void copy_on_write_after_dup_mmap(struct ktest *t)
 	KTEST_EXPECT_EQ(t, mmt_put(UB, 56), 0);
 	KTEST_EXPECT_EQ(t, snap(&fault_stats.cow_copy) - copies, 1);
 	mmt_leave(parent);
-	KTEST_EXPECT_EQ(t, nr_free_pages(), free_before);
+	KTEST_EXPECT_EQ(t, mmt_free_pages(), free_before);
 }
 
 static void strncpy_from_user_at_page_edges(struct ktest *t)
@@ -215,20 +215,20 @@ static void every_allocation_failure_rolls_back(struct ktest *t)
 	unsigned failures = 0;
 
 	KTEST_EXPECT_EQ(t, injected_workload(), 0); /* warm, and check it passes clean */
-	free_before = nr_free_pages();
+	free_before = mmt_free_pages();
 	/* after:N fails every allocation from the (N+1)th on: each N cuts the workload at a
 	 * different allocation, until N is larger than the number it makes. */
 	for (unsigned long n = 0; n < 48; n++) {
 		fault_inject_set(FAULT_AFTER, n, false, 0);
 		failures += injected_workload();
 		fault_inject_clear();
-		KTEST_EXPECT_EQ(t, nr_free_pages(), free_before);
+		KTEST_EXPECT_EQ(t, mmt_free_pages(), free_before);
 	}
 	for (unsigned seed = 1; seed <= 16; seed++) {
 		fault_inject_set(FAULT_PROB, 200, false, seed);
 		failures += injected_workload();
 		fault_inject_clear();
-		KTEST_EXPECT_EQ(t, nr_free_pages(), free_before);
+		KTEST_EXPECT_EQ(t, mmt_free_pages(), free_before);
 	}
 	ktest_log(t, "%u steps failed under injection, %lu faults ran out of memory", failures,
 		  snap(&fault_stats.oom) - oom);

@@ -97,6 +97,10 @@ struct mica_stats {
 	unsigned long long tlb_local_range, tlb_local_all, tlb_ipis;
 	unsigned long long max_preempt_off_ns, max_irqs_off_ns; /* over all CPUs */
 	unsigned long long nr_processes, nr_threads;
+	/* mmu_gather (MG-2, MG-5, MG-7, RT-1, RT-2) */
+	unsigned long long gather_batches_allocated, gather_batch_alloc_failed,
+	    gather_batch_cap_hit, gather_resched_breaks, gather_forced_full_flushes;
+	unsigned long long tables_freed_rcu, tables_freed_ipi;
 };
 
 /* ---- SYS_mica_procs: one entry per process, by pid ---- */

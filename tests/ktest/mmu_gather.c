@@ -1,0 +1,169 @@
+/*
+ * Suite mmu_gather (DESIGN MG-2, MG-5, RT-1, RT-2): batches that cannot grow (every
+ * never-sleep allocation failed), the batch cap, the need_resched break with a real-time
+ * task waking on the same CPU, and page tables freed through RCU or, without a batch page,
+ * through the IPI fallback. Every case counts every frame back.
+ */
+#include <mica/arch.h>
+#include <mica/preempt.h>
+#include <mica/timer.h>
+#include <mica/tlb.h>
+
+#include "mm_test.h"
+
+/* Maps n pages at a, writes i into page i, checks a sample, unmaps, checks everything came
+ * back. Returns false (after recording the failure) if a step failed. */
+static bool map_touch_unmap(struct ktest *t, unsigned long a, unsigned long n)
+{
+	unsigned long free_before = mmt_free_pages(), v;
+	struct mm_struct *mm = mmt_enter();
+	bool ok = mm != NULL;
+
+	if (!ok)
+		return KTEST_EXPECT(t, mm != NULL);
+	ok &= KTEST_EXPECT_EQ(t, mmt_map(mm, a, PGS(n), RW), 0);
+	for (unsigned long i = 0; ok && i < n; i++)
+		ok &= KTEST_EXPECT_EQ(t, mmt_put(a + PGS(i), i), 0);
+	for (unsigned long i = 0; ok && i < n; i += 61) {
+		ok &= KTEST_EXPECT_EQ(t, mmt_get(a + PGS(i), &v), 0);
+		ok &= KTEST_EXPECT_EQ(t, v, i);
+	}
+	ok &= KTEST_EXPECT_EQ(t, mmt_unmap(mm, a, PGS(n)), 0);
+	ok &= KTEST_EXPECT_EQ(t, mm_nr_pgtables(mm), 0);
+	mmt_leave(mm);
+	ok &= KTEST_EXPECT_EQ(t, mmt_free_pages(), free_before);
+	return ok;
+}
+
+static unsigned long stat(const unsigned long *counter)
+{
+	return __atomic_load_n(counter, __ATOMIC_RELAXED);
+}
+
+/* MG-2, RT-2: with every never-sleep allocation failing, no batch can be added and no table
+ * batch page can be had: the zap flushes each time the built-in batch fills, and every table
+ * goes through the IPI fallback. Nothing is lost or freed twice. */
+static void unmap_progresses_on_the_builtin_batch_alone(struct ktest *t)
+{
+	unsigned long n = 5 * TLB_LOCAL_BATCH + 3, a = UB + PMD_SIZE - PGS(9);
+	unsigned long failed = stat(&gather_stats.batch_alloc_failed),
+		      ipi = stat(&gather_stats.tables_ipi);
+
+	mmt_warm_caches();
+	fault_inject_set(FAULT_EVERY, 1, true, 0); /* every GFP_NOWAIT allocation fails */
+	map_touch_unmap(t, a, n);
+	fault_inject_clear();
+	ktest_log(t, "%lu forced flushes, %lu tables freed by IPI",
+		  stat(&gather_stats.batch_alloc_failed) - failed,
+		  stat(&gather_stats.tables_ipi) - ipi);
+	KTEST_EXPECT(t, stat(&gather_stats.batch_alloc_failed) - failed >= n / TLB_LOCAL_BATCH);
+	KTEST_EXPECT(t, stat(&gather_stats.tables_ipi) - ipi >= 2); /* two PTE tables at least */
+}
+
+/* MG-2: more pages than TLB_MAX_BATCHES batches hold: the cap forces a flush in the middle
+ * of the zap, which resumes exactly there. Normal allocations meanwhile: batches are added
+ * (and counted), and tables go through RCU. */
+static void batch_cap_is_hit_and_the_zap_resumes(struct ktest *t)
+{
+	unsigned long n = TLB_LOCAL_BATCH + TLB_MAX_BATCHES * TLB_BATCH_PAGES + 100;
+	unsigned long cap = stat(&gather_stats.batch_cap_hit),
+		      added = stat(&gather_stats.batches_allocated),
+		      rcu = stat(&gather_stats.tables_rcu);
+
+	mmt_warm_caches();
+	map_touch_unmap(t, UB + PGS(3), n);
+	ktest_log(t, "%lu pages, %lu batches added, cap hit %lu times, %lu tables by RCU", n,
+		  stat(&gather_stats.batches_allocated) - added,
+		  stat(&gather_stats.batch_cap_hit) - cap, stat(&gather_stats.tables_rcu) - rcu);
+	KTEST_EXPECT(t, stat(&gather_stats.batch_cap_hit) - cap >= 1);
+	KTEST_EXPECT_EQ(t, stat(&gather_stats.batches_allocated) - added, TLB_MAX_BATCHES);
+	KTEST_EXPECT(t, stat(&gather_stats.tables_rcu) - rcu >= n / PTRS_PER_PTE);
+}
+
+struct waker {
+	volatile bool stop;
+	struct task *rt;
+	unsigned long wakeups;
+};
+
+/* A real-time task on the unmapping CPU that sleeps until woken, again and again. */
+static void rt_sleeper(void *arg)
+{
+	struct waker *w = arg;
+
+	for (;;) {
+		set_current_state(TASK_SLEEPING);
+		if (w->stop)
+			break;
+		schedule();
+		w->wakeups++;
+	}
+	set_current_state(TASK_RUNNING);
+}
+
+/* On another CPU: wakes the real-time task every 20 us; each wake-up is a reschedule IPI to
+ * the unmapping CPU, which sets need_resched() there. */
+static void rt_kicker(void *arg)
+{
+	struct waker *w = arg;
+
+	while (!w->stop) {
+		u64 until = arch_clock_ns() + 20000;
+
+		wake_up_process(w->rt);
+		while (arch_clock_ns() < until && !w->stop)
+			arch_cpu_relax();
+	}
+	wake_up_process(w->rt);
+}
+
+/* MG-5: unmapping 16 MiB while a real-time task keeps being woken on the same CPU: the zap
+ * loop breaks for it (counted), and still frees every page exactly once. With zap_break off
+ * it never breaks. */
+static void zap_breaks_for_a_waking_rt_task(struct ktest *t)
+{
+	unsigned long n = (16UL << 20) >> PAGE_SHIFT, breaks;
+	struct waker w = { false, NULL, 0 };
+	int was_pinned = current->pinned_cpu; /* the ktest thread lives on CPU 0: put it back */
+	struct task *kicker;
+	unsigned cpu;
+
+	if (num_online_cpus() < 2)
+		KTEST_SKIP(t, "needs two CPUs");
+	mmt_warm_caches();
+	sched_pin_current((int)smp_processor_id());
+	cpu = smp_processor_id();
+	w.rt = kthread_create(rt_sleeper, &w, "rt-sleeper");
+	kicker = kthread_create(rt_kicker, &w, "rt-kicker");
+	KTEST_ASSERT(t, w.rt && kicker);
+	kthread_bind(w.rt, cpu);
+	sched_set_rt(w.rt, 10);
+	kthread_bind(kicker, (cpu + 1) % num_online_cpus());
+	kthread_start(w.rt);
+	kthread_start(kicker);
+
+	/* Most wake-ups land while pages are touched; a few rounds make one during a zap sure. */
+	breaks = stat(&gather_stats.resched_breaks);
+	for (int round = 0; round < 5 && stat(&gather_stats.resched_breaks) == breaks; round++)
+		map_touch_unmap(t, UB, n);
+	breaks = stat(&gather_stats.resched_breaks) - breaks;
+	ktest_log(t, "break on: %lu breaks, %lu wake-ups", breaks, w.wakeups);
+	KTEST_EXPECT(t, breaks > 0);
+
+	zap_break_enabled = false;
+	breaks = stat(&gather_stats.resched_breaks);
+	map_touch_unmap(t, UB, n);
+	breaks = stat(&gather_stats.resched_breaks) - breaks;
+	zap_break_enabled = true;
+	ktest_log(t, "break off: %lu breaks", breaks);
+	KTEST_EXPECT_EQ(t, breaks, 0);
+
+	w.stop = true;
+	kthread_join(kicker);
+	kthread_join(w.rt);
+	sched_pin_current(was_pinned);
+}
+
+KTEST_SUITE(mmu_gather, 0, KTEST_CASE(unmap_progresses_on_the_builtin_batch_alone),
+	    KTEST_CASE(batch_cap_is_hit_and_the_zap_resumes),
+	    KTEST_CASE(zap_breaks_for_a_waking_rt_task));
