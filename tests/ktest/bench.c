@@ -17,6 +17,8 @@
 #include <mica/smp_call.h>
 #include <mica/spinlock.h>
 #include <mica/time.h>
+#include <mica/timer.h>
+#include <mica/tlb.h>
 #include <mica/tlbflush.h>
 #include <mica/uaccess.h>
 #include <mica/wait.h>
@@ -319,6 +321,141 @@ static void map_touch_unmap_16mib(struct ktest *t)
 		  tlb_stats.local_range + tlb_stats.local_all - local, tlb_stats.ipis - ipis);
 }
 
+/* ---- the zap break's worth (MG-5): latency while a big unmap runs ---- */
+
+struct rt_probe {
+	volatile bool stop;
+	struct task *rt;
+	volatile u64 woken_at; /* set by the kicker just before each wake-up; 0: handled */
+	u64 max_latency_ns;
+	unsigned long wakeups;
+};
+
+/* Real-time, on the unmapping CPU: measures how late it runs after each wake-up. */
+static void probe_rt(void *arg)
+{
+	struct rt_probe *p = arg;
+
+	for (;;) {
+		set_current_state(TASK_SLEEPING);
+		if (p->stop)
+			break;
+		if (!p->woken_at) /* a kick that came before we slept is not lost */
+			schedule();
+		set_current_state(TASK_RUNNING);
+		if (p->woken_at) {
+			u64 lat = arch_clock_ns() - p->woken_at;
+
+			if (lat > p->max_latency_ns)
+				p->max_latency_ns = lat;
+			p->woken_at = 0;
+			p->wakeups++;
+		}
+	}
+	set_current_state(TASK_RUNNING);
+}
+
+/* On another CPU: wakes the probe every 100 us (once it has handled the previous one). */
+static void probe_kicker(void *arg)
+{
+	struct rt_probe *p = arg;
+
+	while (!p->stop) {
+		u64 next = arch_clock_ns() + 100000;
+
+		if (!p->woken_at) {
+			p->woken_at = arch_clock_ns();
+			wake_up_process(p->rt);
+		}
+		while (arch_clock_ns() < next && !p->stop)
+			arch_cpu_relax();
+	}
+	wake_up_process(p->rt);
+}
+
+/* Maps and touches mib MiB in a fresh mm, then unmaps it with the probe running; prints the
+ * longest preempt-off section of this CPU during the unmap, the probe's worst wake-up
+ * latency, and the TLB invalidations the munmap made. */
+static void zap_latency_one(struct ktest *t, unsigned long mib, bool brk)
+{
+	unsigned long pages = (mib << 20) >> PAGE_SHIFT, flushes;
+	struct rt_probe p = { false, NULL, 0, 0, 0 };
+	unsigned cpu = smp_processor_id();
+	struct mm_struct *mm = mm_create();
+	struct task *kicker;
+	u64 t0, t1;
+
+	KTEST_ASSERT(t, mm);
+	use_mm(mm);
+	mm_put(mm);
+	down_write(&mm->mmap_lock);
+	KTEST_ASSERT_EQ(t,
+			vma_insert(mm, USER_BASE, pages << PAGE_SHIFT, VM_READ | VM_WRITE | VM_ANON,
+				   USER_BASE >> PAGE_SHIFT),
+			0);
+	up_write(&mm->mmap_lock);
+	for (unsigned long i = 0; i < pages; i++) {
+		unsigned long v = i;
+
+		KTEST_ASSERT_EQ(t, copy_to_user((void *)(USER_BASE + i * PAGE_SIZE), &v, sizeof(v)),
+				0);
+	}
+	p.rt = kthread_create(probe_rt, &p, "probe-rt");
+	kicker = kthread_create(probe_kicker, &p, "probe-kick");
+	KTEST_ASSERT(t, p.rt && kicker);
+	kthread_bind(p.rt, cpu);
+	sched_set_rt(p.rt, 20);
+	kthread_bind(kicker, (cpu + 1) % num_online_cpus());
+	kthread_start(p.rt);
+	kthread_start(kicker);
+	msleep(20); /* let it settle; its first wake-ups are not the unmap's */
+	p.max_latency_ns = 0;
+
+	zap_break_enabled = brk;
+	flushes = tlb_stats.local_range + tlb_stats.local_all;
+	latency_reset(cpu);
+	t0 = arch_clock_ns();
+	down_write(&mm->mmap_lock);
+	KTEST_EXPECT_EQ(t, vma_unmap_range(mm, USER_BASE, pages << PAGE_SHIFT), 0);
+	up_write(&mm->mmap_lock);
+	t1 = arch_clock_ns();
+	flushes = tlb_stats.local_range + tlb_stats.local_all - flushes;
+	zap_break_enabled = true;
+	p.stop = true;
+	kthread_join(kicker);
+	kthread_join(p.rt);
+	unuse_mm(mm);
+	ktest_log(
+	    t,
+	    "bench: unmap %lu MiB, break %s: %llu ms, preempt-off max %llu us (%pS), RT wake-up "
+	    "max %llu us (%lu), %lu TLB flushes",
+	    mib, brk ? "on" : "off", (unsigned long long)((t1 - t0) / 1000000),
+	    (unsigned long long)(latency_of(cpu)->preempt_off.ns / 1000),
+	    (void *)latency_of(cpu)->preempt_off.start_site,
+	    (unsigned long long)(p.max_latency_ns / 1000), p.wakeups, flushes);
+}
+
+static void zap_latency_break_on_and_off(struct ktest *t)
+{
+	static const unsigned long sizes[] = { 4, 64, 256 };
+	int was_pinned = current->pinned_cpu;
+
+	if (num_online_cpus() < 2)
+		KTEST_SKIP(t, "needs two CPUs");
+	sched_pin_current((int)smp_processor_id());
+	for (unsigned i = 0; i < ARRAY_SIZE(sizes); i++) {
+		if (nr_free_pages() < ((sizes[i] + 32) << 20) >> PAGE_SHIFT) {
+			ktest_log(t,
+				  "bench: unmap %lu MiB: skipped, not enough RAM (boot with more)",
+				  sizes[i]);
+			continue;
+		}
+		zap_latency_one(t, sizes[i], true);
+		zap_latency_one(t, sizes[i], false);
+	}
+	sched_pin_current(was_pinned);
+}
+
 /* The latency tracer's records after the cases above: where each CPU was least responsive. */
 static void latency_records(struct ktest *t)
 {
@@ -341,4 +478,4 @@ static void latency_records(struct ktest *t)
 KTEST_SUITE(bench, KTEST_MANUAL, KTEST_CASE(context_switch_round_trip), KTEST_CASE(ipi_round_trip),
 	    KTEST_CASE(lock_costs_are_sane), KTEST_CASE(synchronize_rcu_latency),
 	    KTEST_CASE(page_and_kmalloc_rates), KTEST_CASE(map_touch_unmap_16mib),
-	    KTEST_CASE(latency_records));
+	    KTEST_CASE(zap_latency_break_on_and_off), KTEST_CASE(latency_records));
