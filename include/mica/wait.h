@@ -77,6 +77,9 @@ void complete_all(struct completion *c);
 void wait_for_completion(struct completion *c);
 /* Returns true if completed, false if ms milliseconds passed first. */
 bool wait_for_completion_timeout(struct completion *c, unsigned long ms);
+/* Sleeps like msleep() (at least ms, rounded up to ticks), but returns as soon as the task is
+ * killed (task->killed, set by a process kill with a wake-up). Returns true if it was. */
+bool msleep_killable(unsigned long ms);
 /* Non-blocking: consumes a completion if one is there. */
 bool try_wait_for_completion(struct completion *c);
 

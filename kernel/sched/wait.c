@@ -117,6 +117,20 @@ static void wake_timer_fn(struct timer *t)
 	wake_up_process(w->task);
 }
 
+bool msleep_killable(unsigned long ms)
+{
+	struct completion never; /* nobody completes it: the timer or a kill ends the wait */
+	struct wake_timer w = { .task = current };
+	struct task *self = current;
+
+	init_completion(&never);
+	timer_init(&w.timer, wake_timer_fn);
+	timer_arm(&w.timer, msecs_to_ticks(ms));
+	wait_event(never.wq, READ_ONCE(w.fired) || READ_ONCE(self->killed));
+	timer_cancel_sync(&w.timer);
+	return READ_ONCE(self->killed);
+}
+
 bool wait_for_completion_timeout(struct completion *c, unsigned long ms)
 {
 	struct wake_timer w = { .task = current };

@@ -144,7 +144,7 @@ static void zap_breaks_for_a_waking_rt_task(struct ktest *t)
 
 	/* Most wake-ups land while pages are touched; a few rounds make one during a zap sure. */
 	breaks = stat(&gather_stats.resched_breaks);
-	for (int round = 0; round < 5 && stat(&gather_stats.resched_breaks) == breaks; round++)
+	for (int round = 0; round < 10 && stat(&gather_stats.resched_breaks) == breaks; round++)
 		map_touch_unmap(t, UB, n);
 	breaks = stat(&gather_stats.resched_breaks) - breaks;
 	ktest_log(t, "break on: %lu breaks, %lu wake-ups", breaks, w.wakeups);

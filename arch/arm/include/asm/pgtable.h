@@ -72,9 +72,11 @@ static inline void arm_pgtable_sync(void)
 
 /* ---- pmd = a pair of first-level descriptors (the only real entry above the PTEs) ---- */
 
+/* desc[0] is written last when a table is installed (pmd_populate), so it alone says
+ * whether the pair is there: a walker that sees it set sees desc[1] set too. */
 static inline int pmd_none(pmd_t e)
 {
-	return e.desc[0] == 0 && e.desc[1] == 0;
+	return e.desc[0] == 0;
 }
 /* Not a pair of page-table descriptors into one page: a kernel section, or junk. */
 static inline int pmd_bad(pmd_t e)
@@ -95,8 +97,11 @@ static inline void pmd_populate(pmd_t *e, void *table)
 	u32 d = ((u32)(unsigned long)table + ARM_PTE_HW_OFFSET) | ARM_PDE_PXN | ARM_PDE_TYPE_TABLE;
 
 	arm_pgtable_sync(); /* the zeroed table reaches the walkers before the pointer to it */
-	WRITE_ONCE(e->desc[0], d);
+	/* The odd MiB first, then the even one, which is what pmd_none() tests: a walker without
+	 * page_table_lock (a fault holding only mmap_lock, gup_fast) never sees half a pair. */
 	WRITE_ONCE(e->desc[1], d + ARM_L2_TABLE_SIZE);
+	arm_pgtable_sync();
+	WRITE_ONCE(e->desc[0], d);
 	arm_pgtable_sync();
 }
 static inline void *pmd_table(pmd_t e)
