@@ -273,6 +273,25 @@ static int kill_all(pid_t *kids, int n)
 
 /* The first storm grows the kernel's caches to their peak (each then keeps one empty slab);
  * the second must leave exactly the free-page count the first one left. */
+/* write() of more than a page goes through pinned pages (get_user_pages_fast): all of it,
+ * then stopping exactly at a hole, then -EFAULT for a buffer that starts in one. The bytes
+ * are newlines, so the console shows only blank lines. */
+static void large_write_is_pinned_and_stops_at_a_hole(void)
+{
+	size_t pg = 4096, n = 24 * pg;
+	char *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	CHECK(p != MAP_FAILED);
+	if (p == MAP_FAILED)
+		return;
+	memset(p, '\n', n);
+	CHECK(write(1, p, 3 * pg) == (ssize_t)(3 * pg));
+	CHECK(munmap(p + 20 * pg, pg) == 0);
+	CHECK(write(1, p + 17 * pg, 5 * pg) == (ssize_t)(3 * pg)); /* up to the hole */
+	CHECK(write(1, p + 20 * pg, 2 * pg) == -1 && errno == EFAULT);
+	CHECK(munmap(p, n) == 0);
+}
+
 static void fork_until_failure_then_recover(void)
 {
 	static pid_t kids[600];
@@ -432,6 +451,7 @@ static const struct usertest tests[] = {
 	{ "mmap_semantics_and_errors", mmap_semantics_and_errors },
 	{ "brk_grows_and_shrinks", brk_grows_and_shrinks },
 	{ "bad_pointers_are_efault", bad_pointers_are_efault },
+	{ "large_write_is_pinned_and_stops_at_a_hole", large_write_is_pinned_and_stops_at_a_hole },
 	{ "fork_until_failure_then_recover", fork_until_failure_then_recover },
 	{ "threads_of_many_processes", threads_of_many_processes },
 	{ "thread_faults_while_another_unmaps", thread_faults_while_another_unmaps },

@@ -127,6 +127,23 @@ static inline void get_page(struct page *p)
 	atomic_inc(&p->refcount);
 }
 void put_page(struct page *p);
+/*
+ * Takes a reference unless the page is free (count 0), for a walker that found the page with
+ * no lock (gup_fast): it may be racing with the last put_page(). True if the reference was
+ * taken; the caller must then check the page is still the one it meant (the PTE it came from
+ * is unchanged), and put_page() it if not. Taking it is a full barrier.
+ */
+static inline bool get_page_unless_zero(struct page *p)
+{
+	for (;;) {
+		int c = atomic_read(&p->refcount);
+
+		if (c <= 0)
+			return false;
+		if (atomic_cmpxchg(&p->refcount, c, c + 1))
+			return true;
+	}
+}
 static inline int page_count(const struct page *p)
 {
 	return atomic_read(&p->refcount);
