@@ -23,6 +23,8 @@
 #include <mica/uaccess.h>
 #include <mica/wait.h>
 
+#include "rt_probe.h"
+
 #define ROUNDS 2000
 
 struct pingpong {
@@ -323,66 +325,15 @@ static void map_touch_unmap_16mib(struct ktest *t)
 
 /* ---- the zap break's worth (MG-5): latency while a big unmap runs ---- */
 
-struct rt_probe {
-	volatile bool stop;
-	struct task *rt;
-	volatile u64 woken_at; /* set by the kicker just before each wake-up; 0: handled */
-	u64 max_latency_ns;
-	unsigned long wakeups;
-};
-
-/* Real-time, on the unmapping CPU: measures how late it runs after each wake-up. */
-static void probe_rt(void *arg)
-{
-	struct rt_probe *p = arg;
-
-	for (;;) {
-		set_current_state(TASK_SLEEPING);
-		if (p->stop)
-			break;
-		if (!p->woken_at) /* a kick that came before we slept is not lost */
-			schedule();
-		set_current_state(TASK_RUNNING);
-		if (p->woken_at) {
-			u64 lat = arch_clock_ns() - p->woken_at;
-
-			if (lat > p->max_latency_ns)
-				p->max_latency_ns = lat;
-			p->woken_at = 0;
-			p->wakeups++;
-		}
-	}
-	set_current_state(TASK_RUNNING);
-}
-
-/* On another CPU: wakes the probe every 100 us (once it has handled the previous one). */
-static void probe_kicker(void *arg)
-{
-	struct rt_probe *p = arg;
-
-	while (!p->stop) {
-		u64 next = arch_clock_ns() + 100000;
-
-		if (!p->woken_at) {
-			p->woken_at = arch_clock_ns();
-			wake_up_process(p->rt);
-		}
-		while (arch_clock_ns() < next && !p->stop)
-			arch_cpu_relax();
-	}
-	wake_up_process(p->rt);
-}
-
 /* Maps and touches mib MiB in a fresh mm, then unmaps it with the probe running; prints the
  * longest preempt-off section of this CPU during the unmap, the probe's worst wake-up
  * latency, and the TLB invalidations the munmap made. */
 static void zap_latency_one(struct ktest *t, unsigned long mib, bool brk)
 {
 	unsigned long pages = (mib << 20) >> PAGE_SHIFT, flushes;
-	struct rt_probe p = { false, NULL, 0, 0, 0 };
 	unsigned cpu = smp_processor_id();
 	struct mm_struct *mm = mm_create();
-	struct task *kicker;
+	struct rt_probe p;
 	u64 t0, t1;
 
 	KTEST_ASSERT(t, mm);
@@ -400,14 +351,10 @@ static void zap_latency_one(struct ktest *t, unsigned long mib, bool brk)
 		KTEST_ASSERT_EQ(t, copy_to_user((void *)(USER_BASE + i * PAGE_SIZE), &v, sizeof(v)),
 				0);
 	}
-	p.rt = kthread_create(probe_rt, &p, "probe-rt");
-	kicker = kthread_create(probe_kicker, &p, "probe-kick");
-	KTEST_ASSERT(t, p.rt && kicker);
-	kthread_bind(p.rt, cpu);
-	sched_set_rt(p.rt, 20);
-	kthread_bind(kicker, (cpu + 1) % num_online_cpus());
-	kthread_start(p.rt);
-	kthread_start(kicker);
+	if (!rt_probe_start(&p, cpu, 20, 100000)) {
+		unuse_mm(mm);
+		KTEST_ASSERT(t, false);
+	}
 	msleep(20); /* let it settle; its first wake-ups are not the unmap's */
 	p.max_latency_ns = 0;
 
@@ -421,9 +368,7 @@ static void zap_latency_one(struct ktest *t, unsigned long mib, bool brk)
 	t1 = arch_clock_ns();
 	flushes = tlb_stats.local_range + tlb_stats.local_all - flushes;
 	zap_break_enabled = true;
-	p.stop = true;
-	kthread_join(kicker);
-	kthread_join(p.rt);
+	rt_probe_stop(&p);
 	unuse_mm(mm);
 	ktest_log(
 	    t,

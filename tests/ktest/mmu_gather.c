@@ -10,6 +10,7 @@
 #include <mica/tlb.h>
 
 #include "mm_test.h"
+#include "rt_probe.h"
 
 /* Maps n pages at a, writes i into page i, checks a sample, unmaps, checks everything came
  * back. Returns false (after recording the failure) if a step failed. */
@@ -80,67 +81,23 @@ static void batch_cap_is_hit_and_the_zap_resumes(struct ktest *t)
 	KTEST_EXPECT(t, stat(&gather_stats.tables_rcu) - rcu >= n / PTRS_PER_PTE);
 }
 
-struct waker {
-	volatile bool stop;
-	struct task *rt;
-	unsigned long wakeups;
-};
-
-/* A real-time task on the unmapping CPU that sleeps until woken, again and again. */
-static void rt_sleeper(void *arg)
-{
-	struct waker *w = arg;
-
-	for (;;) {
-		set_current_state(TASK_SLEEPING);
-		if (w->stop)
-			break;
-		schedule();
-		w->wakeups++;
-	}
-	set_current_state(TASK_RUNNING);
-}
-
-/* On another CPU: wakes the real-time task every 20 us; each wake-up is a reschedule IPI to
- * the unmapping CPU, which sets need_resched() there. */
-static void rt_kicker(void *arg)
-{
-	struct waker *w = arg;
-
-	while (!w->stop) {
-		u64 until = arch_clock_ns() + 20000;
-
-		wake_up_process(w->rt);
-		while (arch_clock_ns() < until && !w->stop)
-			arch_cpu_relax();
-	}
-	wake_up_process(w->rt);
-}
-
 /* MG-5: unmapping 16 MiB while a real-time task keeps being woken on the same CPU: the zap
  * loop breaks for it (counted), and still frees every page exactly once. With zap_break off
  * it never breaks. */
 static void zap_breaks_for_a_waking_rt_task(struct ktest *t)
 {
 	unsigned long n = (16UL << 20) >> PAGE_SHIFT, breaks;
-	struct waker w = { false, NULL, 0 };
 	int was_pinned = current->pinned_cpu; /* the ktest thread lives on CPU 0: put it back */
-	struct task *kicker;
-	unsigned cpu;
+	struct rt_probe w;
 
 	if (num_online_cpus() < 2)
 		KTEST_SKIP(t, "needs two CPUs");
 	mmt_warm_caches();
 	sched_pin_current((int)smp_processor_id());
-	cpu = smp_processor_id();
-	w.rt = kthread_create(rt_sleeper, &w, "rt-sleeper");
-	kicker = kthread_create(rt_kicker, &w, "rt-kicker");
-	KTEST_ASSERT(t, w.rt && kicker);
-	kthread_bind(w.rt, cpu);
-	sched_set_rt(w.rt, 10);
-	kthread_bind(kicker, (cpu + 1) % num_online_cpus());
-	kthread_start(w.rt);
-	kthread_start(kicker);
+	if (!rt_probe_start(&w, smp_processor_id(), 10, 20000)) {
+		sched_pin_current(was_pinned);
+		KTEST_ASSERT(t, false);
+	}
 
 	/* Most wake-ups land while pages are touched; a few rounds make one during a zap sure. */
 	breaks = stat(&gather_stats.resched_breaks);
@@ -158,9 +115,7 @@ static void zap_breaks_for_a_waking_rt_task(struct ktest *t)
 	ktest_log(t, "break off: %lu breaks", breaks);
 	KTEST_EXPECT_EQ(t, breaks, 0);
 
-	w.stop = true;
-	kthread_join(kicker);
-	kthread_join(w.rt);
+	rt_probe_stop(&w);
 	sched_pin_current(was_pinned);
 }
 
