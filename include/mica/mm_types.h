@@ -133,6 +133,9 @@ void change_protection(struct mm_struct *mm, unsigned long start, unsigned long 
 /* Copies src's VMAs and PTEs into the new, empty dst, copy-on-write (fork's half of the
  * work). 0 or -ENOMEM (dst then holds part of it: the caller drops it). */
 int dup_mmap(struct mm_struct *dst, struct mm_struct *src);
+/* Drops the pages of [start, start+len) under mmap_lock for read (MADV_DONTNEED): the next
+ * touch is a demand-zero fault. 0 or -EINVAL. */
+int zap_page_range(struct mm_struct *mm, unsigned long start, unsigned long len);
 /* Unmaps everything and frees every table below the top: the full-mm gather (MG-6). */
 void exit_mmap(struct mm_struct *mm);
 

@@ -286,6 +286,30 @@ void unmap_vmas(struct mmu_gather *tlb, struct vm_area_struct *vma, unsigned lon
 	}
 }
 
+/*
+ * Drops every page of [start, start+len) (MADV_DONTNEED; MG-6's "zap of a range"): the next
+ * touch gets a zeroed page. Only mmap_lock for read, so several threads may zap (and fault)
+ * at once: a zap that finds an entry already cleared by another, still-open gather relies
+ * on MG-7's forced flush in tlb_finish_mmu() before it returns. Tables stay. 0 or -EINVAL.
+ */
+int zap_page_range(struct mm_struct *mm, unsigned long start, unsigned long len)
+{
+	unsigned long end = start + len;
+	struct vm_area_struct *vma;
+	struct mmu_gather tlb;
+
+	if (!len || (start & ~PAGE_MASK) || (len & ~PAGE_MASK) || end < start ||
+	    start < USER_BASE || end > USER_TOP)
+		return -EINVAL;
+	down_read(&mm->mmap_lock);
+	vma = find_vma(mm, start);
+	tlb_gather_mmu(&tlb, mm, false);
+	unmap_vmas(&tlb, vma, start, end);
+	tlb_finish_mmu(&tlb);
+	up_read(&mm->mmap_lock);
+	return 0;
+}
+
 /* ---- changing protection ---- */
 
 void change_protection(struct mm_struct *mm, unsigned long start, unsigned long end)

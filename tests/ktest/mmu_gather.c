@@ -119,6 +119,115 @@ static void zap_breaks_for_a_waking_rt_task(struct ktest *t)
 	sched_pin_current(was_pinned);
 }
 
+/* ---- MG-7: two zaps of one mm at once ---- */
+
+#define RACE_BIG (1024 * PAGE_SIZE) /* what the slow zap clears before it flushes */
+
+struct zap_race {
+	struct mm_struct *mm;
+	unsigned long a;    /* the page both zaps cover; the slow zap then covers RACE_BIG */
+	volatile int phase; /* 0 go, 1 the slow zap cleared a, 2 the quick zap returned, 3 read */
+	unsigned long seen; /* what the reader read after phase 2 */
+	volatile bool stop;
+	pte_t orig; /* a's PTE before the zaps */
+};
+
+/* On its own CPU: reads a all the time (so this CPU's TLB holds it); once the quick zap has
+ * returned, one more read, which must not see the old page. */
+static void race_reader(void *arg)
+{
+	struct zap_race *r = arg;
+	unsigned long v;
+
+	use_mm(r->mm);
+	while (!r->stop) {
+		int ph = r->phase;
+
+		mmt_get(r->a, &v);
+		if (ph == 2) {
+			r->seen = v;
+			r->phase = 3;
+		}
+	}
+	unuse_mm(r->mm);
+}
+
+static void race_slow_zap(void *arg)
+{
+	struct zap_race *r = arg;
+
+	use_mm(r->mm);
+	while (r->phase != 0)
+		arch_cpu_relax();
+	zap_page_range(r->mm, r->a, RACE_BIG); /* clears a first, flushes only at its end */
+	unuse_mm(r->mm);
+}
+
+/* Zaps a alone as soon as the slow zap has cleared it: its own gather finds nothing to clear,
+ * yet it must not return before the TLBs are clean (MG-7: the other gather is in flight). */
+static void race_quick_zap(void *arg)
+{
+	struct zap_race *r = arg;
+	pte_t *ptep;
+
+	use_mm(r->mm);
+	/* Until the slow zap has cleared a (the reader may fault a new page in at once). */
+	do {
+		ptep = walk(r->mm, r->a, false);
+	} while (ptep && ptep_get(ptep).val == r->orig.val && !r->stop);
+	zap_page_range(r->mm, r->a, PAGE_SIZE);
+	r->phase = 2;
+	while (r->phase != 3 && !r->stop)
+		arch_cpu_relax();
+	unuse_mm(r->mm);
+}
+
+static void concurrent_zaps_return_with_the_tlb_clean(struct ktest *t)
+{
+	unsigned long forced = stat(&gather_stats.forced_full_flushes), old = 0x5eed;
+	struct zap_race r = { 0 };
+	unsigned bad = 0, rounds = 30, c0 = smp_processor_id();
+
+	if (num_online_cpus() < 4)
+		KTEST_SKIP(t, "needs four CPUs");
+	r.mm = mm_create();
+	KTEST_ASSERT(t, r.mm);
+	r.a = UB + PMD_SIZE;
+	KTEST_ASSERT_EQ(t, mmt_map(r.mm, r.a, RACE_BIG, RW), 0);
+	use_mm(r.mm);
+	for (unsigned round = 0; round < rounds; round++) {
+		struct task *th[3];
+
+		for (unsigned long i = 0; i < RACE_BIG; i += PAGE_SIZE)
+			KTEST_ASSERT_EQ(t, mmt_put(r.a + i, old), 0);
+		r.orig = mmt_pte(r.mm, r.a);
+		r.phase = 0;
+		r.stop = false;
+		r.seen = old;
+		th[0] = kthread_create(race_reader, &r, "race-read");
+		th[1] = kthread_create(race_quick_zap, &r, "race-quick");
+		th[2] = kthread_create(race_slow_zap, &r, "race-slow");
+		KTEST_ASSERT(t, th[0] && th[1] && th[2]);
+		for (unsigned i = 0; i < 3; i++) {
+			kthread_bind(th[i], (c0 + 1 + i) % num_online_cpus());
+			kthread_start(th[i]);
+		}
+		while (r.phase != 3)
+			cond_resched();
+		r.stop = true;
+		for (unsigned i = 0; i < 3; i++)
+			kthread_join(th[i]);
+		bad += r.seen == old;
+	}
+	unuse_mm(r.mm);
+	mm_put(r.mm);
+	ktest_log(t, "%u rounds, %lu forced full flushes, %u stale reads", rounds,
+		  stat(&gather_stats.forced_full_flushes) - forced, bad);
+	KTEST_EXPECT_EQ(t, bad, 0);
+	KTEST_EXPECT(t, stat(&gather_stats.forced_full_flushes) > forced);
+}
+
 KTEST_SUITE(mmu_gather, 0, KTEST_CASE(unmap_progresses_on_the_builtin_batch_alone),
 	    KTEST_CASE(batch_cap_is_hit_and_the_zap_resumes),
-	    KTEST_CASE(zap_breaks_for_a_waking_rt_task));
+	    KTEST_CASE(zap_breaks_for_a_waking_rt_task),
+	    KTEST_CASE(concurrent_zaps_return_with_the_tlb_clean));
