@@ -14,6 +14,8 @@
 #include <mica/sched.h>
 #include <mica/time.h>
 
+#include "mm_internal.h"
+
 struct gup_stats gup_stats;
 unsigned long gup_fast_race_window_ns;
 
@@ -29,11 +31,6 @@ static const char *const end_names[GUP_NR_ENDS] = {
 const char *gup_fast_end_name(enum gup_fast_end end)
 {
 	return end < GUP_NR_ENDS ? end_names[end] : "?";
-}
-
-static void count(unsigned long *counter, unsigned long n)
-{
-	__atomic_add_fetch(counter, n, __ATOMIC_RELAXED);
 }
 
 /* 0, or the error for a range that cannot be pinned whatever is mapped. */
@@ -141,7 +138,7 @@ static int gup_fast_pmd_range(struct mm_struct *mm, unsigned long addr, unsigned
 static __noinline int gup_fell_back(struct mm_struct *mm, enum gup_fast_end why, unsigned long addr,
 				    int nr_pages, bool write, struct page **pages)
 {
-	count(&gup_stats.calls[why], 1);
+	stat_add(&gup_stats.calls[why], 1);
 	return get_user_pages(mm, addr, nr_pages, write, pages);
 }
 
@@ -163,9 +160,9 @@ int get_user_pages_fast(unsigned long start, int nr_pages, bool write, struct pa
 		next = pmd_addr_end(addr, end);
 		nr += gup_fast_pmd_range(mm, addr, next, write, pages + nr, &why);
 	}
-	count(&gup_stats.fast_pinned, nr);
+	stat_add(&gup_stats.fast_pinned, nr);
 	if (nr == nr_pages) {
-		count(&gup_stats.calls[GUP_FAST_OK], 1);
+		stat_add(&gup_stats.calls[GUP_FAST_OK], 1);
 		return nr;
 	}
 	addr = start + ((unsigned long)nr << PAGE_SHIFT);
@@ -230,15 +227,15 @@ int get_user_pages(struct mm_struct *mm, unsigned long start, int nr_pages, bool
 		up_read(&mm->mmap_lock);
 		if (nr == nr_pages)
 			break;
-		count(&gup_stats.slow_faults, 1);
+		stat_add(&gup_stats.slow_faults, 1);
 		if (addr == last_fault)
-			count(&gup_stats.slow_refaults, 1);
+			stat_add(&gup_stats.slow_refaults, 1);
 		last_fault = addr;
 		err = handle_mm_fault(mm, addr, write ? FAULT_WRITE : 0);
 		if (err)
 			goto unpin;
 	}
-	count(&gup_stats.slow_pinned, nr);
+	stat_add(&gup_stats.slow_pinned, nr);
 	return nr_pages;
 unpin:
 	put_user_pages(pages, nr);

@@ -20,12 +20,9 @@
 #include <mica/tlb.h>
 #include <mica/tlbflush.h>
 
-struct fault_stats fault_stats;
+#include "mm_internal.h"
 
-static void count(unsigned long *counter)
-{
-	__atomic_add_fetch(counter, 1, __ATOMIC_RELAXED);
-}
+struct fault_stats fault_stats;
 
 static bool pte_same(pte_t a, pte_t b)
 {
@@ -77,7 +74,7 @@ static int do_anonymous_page(struct vm_area_struct *vma, pmd_t *pmd, unsigned lo
 	atomic_set(&page->mapcount, 1);
 	set_pte_at(mm, addr, ptep, entry);
 	spin_unlock(ptl);
-	count(&fault_stats.demand_zero);
+	stat_add(&fault_stats.demand_zero, 1);
 	return 0;
 }
 
@@ -97,7 +94,7 @@ static int do_wp_page(struct vm_area_struct *vma, pmd_t *pmd, unsigned long addr
 		set_pte_at(mm, addr, ptep, pte_mkwrite(pte_mkdirty(pte_mkyoung(orig))));
 		spin_unlock(ptl);
 		flush_local_page(mm, addr);
-		count(&fault_stats.cow_reuse);
+		stat_add(&fault_stats.cow_reuse, 1);
 		return 0;
 	}
 	get_page(old); /* keep it while the lock is dropped for the copy */
@@ -129,7 +126,7 @@ static int do_wp_page(struct vm_area_struct *vma, pmd_t *pmd, unsigned long addr
 	spin_unlock(ptl);
 	put_page(old); /* the PTE's reference: the flush above made it unreachable */
 	put_page(old); /* ours */
-	count(&fault_stats.cow_copy);
+	stat_add(&fault_stats.cow_copy, 1);
 	return 0;
 }
 
@@ -164,9 +161,9 @@ static int do_present_fault(struct vm_area_struct *vma, pmd_t *pmd, unsigned lon
 	entry = pte_mkyoung(entry);
 	if (!pte_same(entry, orig)) {
 		set_pte_at(mm, addr, ptep, entry);
-		count(&fault_stats.young_dirty);
+		stat_add(&fault_stats.young_dirty, 1);
 	} else {
-		count(&fault_stats.spurious);
+		stat_add(&fault_stats.spurious, 1);
 	}
 	spin_unlock(ptl);
 	flush_local_page(mm, addr);
@@ -205,7 +202,7 @@ int handle_mm_fault(struct mm_struct *mm, unsigned long addr, unsigned flags)
 out:
 	up_read(&mm->mmap_lock);
 	if (ret == -ENOMEM)
-		count(&fault_stats.oom);
+		stat_add(&fault_stats.oom, 1);
 	return ret;
 }
 
@@ -250,7 +247,7 @@ static unsigned long zap_pte_range(struct mmu_gather *tlb, pmd_t *pmd, unsigned 
 	if (full || resched)
 		tlb_flush_mmu_free(tlb);
 	if (resched) {
-		count(&gather_stats.resched_breaks);
+		stat_add(&gather_stats.resched_breaks, 1);
 		cond_resched();
 	}
 	return addr;

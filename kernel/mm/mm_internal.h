@@ -11,4 +11,14 @@ void fault_inject_boot(void);
 /* Creates the kmalloc caches (slab.c). */
 void kmalloc_init(void);
 
+/* Frees a page-table page the mmu_gather held until after the flush (pgtable.c). */
+void pgtable_free_gathered(struct page *p);
+
+/* Adds n to one of the statistics counters (fault_stats, tlb_stats, gather_stats,
+ * gup_stats): they are read without locks, so updates are atomic, never ordered. */
+static inline void stat_add(unsigned long *counter, unsigned long n)
+{
+	__atomic_add_fetch(counter, n, __ATOMIC_RELAXED);
+}
+
 #endif

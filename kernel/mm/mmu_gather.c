@@ -4,31 +4,19 @@
  * (the frees that must come after it), tlb_next_batch (a batch added, or "flush now"),
  * tlb_table_free_ipi (the fallback when no table batch can be had).
  */
-#include <mica/cmdline.h>
 #include <mica/mm_types.h>
 #include <mica/panic.h>
 #include <mica/smp_call.h>
 #include <mica/tlb.h>
 #include <mica/tlbflush.h>
 
-void pgtable_free_gathered(struct page *p); /* pgtable.c */
+#include "mm_internal.h"
 
 struct gather_stats gather_stats;
 bool zap_break_enabled = true;
 
-static void count(unsigned long *counter)
-{
-	__atomic_add_fetch(counter, 1, __ATOMIC_RELAXED);
-}
-
 void tlb_gather_mmu(struct mmu_gather *tlb, struct mm_struct *mm, bool fullmm)
 {
-	static bool parsed;
-
-	if (!READ_ONCE(parsed)) {
-		zap_break_enabled = cmdline_get_ulong("zap_break", 1) != 0;
-		WRITE_ONCE(parsed, true);
-	}
 	tlb->mm = mm;
 	tlb->fullmm = fullmm;
 	tlb->freed_tables = false;
@@ -75,7 +63,7 @@ void tlb_flush_mmu_free(struct mmu_gather *tlb)
 	}
 	tlb->active = &tlb->local;
 	if (tlb->tables) {
-		__atomic_add_fetch(&gather_stats.tables_rcu, tlb->tables->nr, __ATOMIC_RELAXED);
+		stat_add(&gather_stats.tables_rcu, tlb->tables->nr);
 		call_rcu(&tlb->tables->rcu, table_batch_free_rcu);
 		tlb->tables = NULL;
 	}
@@ -97,7 +85,7 @@ void tlb_finish_mmu(struct mmu_gather *tlb)
 	 * behind for our caller, so flush everything, walk caches included.
 	 */
 	if (__atomic_load_n(&tlb->mm->gathers_in_flight, __ATOMIC_SEQ_CST) > 1) {
-		count(&gather_stats.forced_full_flushes);
+		stat_add(&gather_stats.forced_full_flushes, 1);
 		tlb->freed_tables = true;
 	}
 	tlb_flush_mmu(tlb);
@@ -121,15 +109,15 @@ static bool tlb_next_batch(struct mmu_gather *tlb)
 		return true;
 	}
 	if (tlb->batch_count == TLB_MAX_BATCHES) {
-		count(&gather_stats.batch_cap_hit);
+		stat_add(&gather_stats.batch_cap_hit, 1);
 		return false;
 	}
 	p = alloc_page(GFP_NOWAIT | __GFP_NOWARN);
 	if (!p) {
-		count(&gather_stats.batch_alloc_failed);
+		stat_add(&gather_stats.batch_alloc_failed, 1);
 		return false;
 	}
-	count(&gather_stats.batches_allocated);
+	stat_add(&gather_stats.batches_allocated, 1);
 	b = page_address(p);
 	b->next = NULL;
 	b->nr = 0;
@@ -162,7 +150,7 @@ static void ipi_nothing(void *arg)
 
 static void tlb_table_free_ipi(struct mmu_gather *tlb, struct page *table)
 {
-	count(&gather_stats.tables_ipi);
+	stat_add(&gather_stats.tables_ipi, 1);
 	flush_tlb_mm(tlb->mm);
 	smp_call_function(ipi_nothing, NULL, true);
 	pgtable_free_gathered(table);

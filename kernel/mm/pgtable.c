@@ -4,6 +4,7 @@
  * unmapped range no longer needs. The rules are in <mica/pgtable.h>; the book chapter is
  * docs/mm-pagetables.md. Good breakpoints: walk, table_install, free_pgtables.
  */
+#include <mica/cmdline.h>
 #include <mica/errno.h>
 #include <mica/mm_types.h>
 #include <mica/panic.h>
@@ -13,6 +14,8 @@
 #include <mica/string.h>
 #include <mica/tlb.h>
 #include <mica/tlbflush.h>
+
+#include "mm_internal.h"
 
 static struct kmem_cache *ptlock_cachep;
 
@@ -113,6 +116,7 @@ void pgd_free(struct mm_struct *mm)
 void pgtable_init(void)
 {
 	init_mm.pgd = arch_kernel_pgd();
+	zap_break_enabled = cmdline_get_ulong("zap_break", 1) != 0; /* MG-5, <mica/tlb.h> */
 	ptlock_cachep = kmem_cache_create("pte_lock", sizeof(spinlock_t), 0, 0);
 	if (!ptlock_cachep)
 		panic("pgtable_init: no memory for the PTE lock cache");

@@ -12,6 +12,8 @@
 #include <mica/smp_call.h>
 #include <mica/tlbflush.h>
 
+#include "mm_internal.h"
+
 #ifndef ARCH_TLB_BROADCAST
 #define ARCH_TLB_BROADCAST 0
 #endif
@@ -29,21 +31,16 @@ struct flush_request {
 	bool all;
 };
 
-static void count(unsigned long *counter)
-{
-	__atomic_add_fetch(counter, 1, __ATOMIC_RELAXED);
-}
-
 /* Runs on each CPU that may cache the mm (interrupts masked). */
 static void flush_local(void *arg)
 {
 	struct flush_request *r = arg;
 
 	if (r->all) {
-		count(&tlb_stats.local_all);
+		stat_add(&tlb_stats.local_all, 1);
 		arch_local_flush_tlb_all();
 	} else {
-		count(&tlb_stats.local_range);
+		stat_add(&tlb_stats.local_range, 1);
 		arch_local_flush_tlb_range(r->mm, r->start, r->end);
 	}
 }
@@ -69,7 +66,7 @@ static void flush_on_cpus(struct flush_request *r)
 			arch_irq_restore(flags);
 		}
 		if (mask & ~me) {
-			count(&tlb_stats.ipis);
+			stat_add(&tlb_stats.ipis, 1);
 			smp_call_function_mask(mask & ~me, flush_local, r, true);
 		}
 	}

@@ -97,26 +97,3 @@ int initramfs_find(const char *path, const void **data, size_t *size)
 	*size = l.size;
 	return 0;
 }
-
-struct each {
-	void (*fn)(const char *name, size_t size, void *arg);
-	void *arg;
-};
-
-static bool each_file(const char *name, unsigned long mode, const void *data, size_t size,
-		      void *arg)
-{
-	struct each *e = arg;
-
-	(void)data;
-	if ((mode & S_IFMT) == S_IFREG)
-		e->fn(name, size, e->arg);
-	return false;
-}
-
-void initramfs_for_each(void (*fn)(const char *name, size_t size, void *arg), void *arg)
-{
-	struct each e = { fn, arg };
-
-	cpio_walk(each_file, &e);
-}

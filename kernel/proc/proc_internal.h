@@ -41,8 +41,6 @@ int do_execve(struct exec_args *ea);
 /* The file named path (leading '/' optional) in the initramfs: its data and size. 0 or
  * -ENOENT. */
 int initramfs_find(const char *path, const void **data, size_t *size);
-/* Calls fn for every regular file (name without the leading "./"). */
-void initramfs_for_each(void (*fn)(const char *name, size_t size, void *arg), void *arg);
 
 /* ---- system calls (process.c, mmap.c, syscall.c) ---- */
 long sys_fork(const unsigned long *a);
