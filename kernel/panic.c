@@ -5,6 +5,7 @@
 #include <mica/panic.h>
 #include <mica/printk.h>
 #include <mica/sched.h>
+#include <mica/string.h>
 
 #define BACKTRACE_MAX_FRAMES 32
 
@@ -73,10 +74,12 @@ static void __noreturn panic_finish(void)
 
 static void panic_header(const char *fmt, va_list ap)
 {
-	char reason[160];
+	char reason[200];
 	struct cpu *c = this_cpu();
 
-	vsnprintf(reason, sizeof(reason), fmt, ap);
+	/* A reason too long for the buffer ends in "[...]", never silently cut. */
+	if (vsnprintf(reason, sizeof(reason), fmt, ap) >= (int)sizeof(reason))
+		strscpy(reason + sizeof(reason) - 6, "[...]", 6);
 	pr_emerg("Kernel panic - not syncing: %s", reason);
 	pr_emerg("CPU: %u (hwid 0x%lx)  task: %s  preempt_count: 0x%x  arch: %s", c->id, c->hwid,
 		 c->curr->name, c->curr->preempt_count, arch_name);
