@@ -134,7 +134,7 @@ void change_protection(struct mm_struct *mm, unsigned long start, unsigned long 
  * work). 0 or -ENOMEM (dst then holds part of it: the caller drops it). */
 int dup_mmap(struct mm_struct *dst, struct mm_struct *src);
 /* Drops the pages of [start, start+len) under mmap_lock for read (MADV_DONTNEED): the next
- * touch is a demand-zero fault. 0 or -EINVAL. */
+ * touch is a demand-zero fault. 0, -EINVAL, or -ENOMEM if part of it is not mapped. */
 int zap_page_range(struct mm_struct *mm, unsigned long start, unsigned long len);
 /* Unmaps everything and frees every table below the top: the full-mm gather (MG-6). */
 void exit_mmap(struct mm_struct *mm);

@@ -42,8 +42,14 @@ void flush_tlb_range(struct mm_struct *mm, unsigned long start, unsigned long en
 /* Invalidates every translation of mm, walk caches included, on every CPU that may cache it. */
 void flush_tlb_mm(struct mm_struct *mm);
 
-/* Counters since boot (read by tests and, later, the stats call). */
+/* This CPU's part of an invalidation (interrupts masked): the port's operation, counted
+ * and told to the TLB model. Generic code calls these, never the arch_ hooks directly. */
+void local_flush_tlb_range(struct mm_struct *mm, unsigned long start, unsigned long end);
+void local_flush_tlb_all(void);
+
+/* Counters since boot (read by tests and the stats call). */
 struct tlb_stats {
+	unsigned long flushes;		      /* flush_tlb_range/flush_tlb_mm requests */
 	unsigned long local_range, local_all; /* local invalidations run (on any CPU) */
 	unsigned long ipis;		      /* flush requests sent to other CPUs */
 };

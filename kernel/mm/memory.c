@@ -18,6 +18,7 @@
 #include <mica/printk.h>
 #include <mica/string.h>
 #include <mica/tlb.h>
+#include <mica/tlb_model.h>
 #include <mica/tlbflush.h>
 
 #include "mm_internal.h"
@@ -41,7 +42,7 @@ static void flush_local_page(struct mm_struct *mm, unsigned long addr)
 {
 	unsigned long flags = arch_irq_save();
 
-	arch_local_flush_tlb_range(mm, addr, addr + PAGE_SIZE);
+	local_flush_tlb_range(mm, addr, addr + PAGE_SIZE);
 	arch_irq_restore(flags);
 }
 
@@ -118,6 +119,7 @@ static int do_wp_page(struct vm_area_struct *vma, pmd_t *pmd, unsigned long addr
 	}
 	atomic_set(&new->mapcount, 1);
 	ptep_get_and_clear(mm, addr, ptep);
+	tlb_model_clear(mm, addr, old);
 	flush_tlb_range(mm, addr, addr + PAGE_SIZE);
 	set_pte_at(mm, addr, ptep,
 		   pte_mkwrite(pte_mkdirty(pfn_pte(page_to_pfn(new), vma->vm_flags))));
@@ -231,6 +233,7 @@ static unsigned long zap_pte_range(struct mmu_gather *tlb, pmd_t *pmd, unsigned 
 			old = ptep_get_and_clear(mm, addr, ptep);
 			tlb_remove_tlb_entry(tlb, addr);
 			page = pfn_to_page(pte_pfn(old));
+			tlb_model_clear(mm, addr, page);
 			if (atomic_add_return(&page->mapcount, -1) < 0)
 				panic(
 				    "zap_pte_range: mapcount of frame 0x%lx went negative at 0x%lx",
@@ -287,12 +290,14 @@ void unmap_vmas(struct mmu_gather *tlb, struct vm_area_struct *vma, unsigned lon
  * Drops every page of [start, start+len) (MADV_DONTNEED; MG-6's "zap of a range"): the next
  * touch gets a zeroed page. Only mmap_lock for read, so several threads may zap (and fault)
  * at once: a zap that finds an entry already cleared by another, still-open gather relies
- * on MG-7's forced flush in tlb_finish_mmu() before it returns. Tables stay. 0 or -EINVAL.
+ * on MG-7's forced flush in tlb_finish_mmu() before it returns. Tables stay. Returns 0,
+ * -EINVAL (a bad range), or -ENOMEM if part of the range is not mapped (the mapped parts are
+ * zapped all the same, as Linux's madvise does).
  */
 int zap_page_range(struct mm_struct *mm, unsigned long start, unsigned long len)
 {
-	unsigned long end = start + len;
-	struct vm_area_struct *vma;
+	unsigned long end = start + len, covered = start;
+	struct vm_area_struct *vma, *v;
 	struct mmu_gather tlb;
 
 	if (!len || (start & ~PAGE_MASK) || (len & ~PAGE_MASK) || end < start ||
@@ -300,11 +305,13 @@ int zap_page_range(struct mm_struct *mm, unsigned long start, unsigned long len)
 		return -EINVAL;
 	down_read(&mm->mmap_lock);
 	vma = find_vma(mm, start);
+	for (v = vma; v && v->vm_start < end && v->vm_start <= covered; v = vma_next_of(mm, v))
+		covered = v->vm_end;
 	tlb_gather_mmu(&tlb, mm, false);
 	unmap_vmas(&tlb, vma, start, end);
 	tlb_finish_mmu(&tlb);
 	up_read(&mm->mmap_lock);
-	return 0;
+	return covered >= end ? 0 : -ENOMEM;
 }
 
 /* ---- changing protection ---- */

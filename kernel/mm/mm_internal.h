@@ -14,6 +14,9 @@ void kmalloc_init(void);
 /* Frees a page-table page the mmu_gather held until after the flush (pgtable.c). */
 void pgtable_free_gathered(struct page *p);
 
+/* Sets the TLB model up and reads tlb_model= (tlb_model.c). */
+void tlb_model_init(void);
+
 /* Adds n to one of the statistics counters (fault_stats, tlb_stats, gather_stats,
  * gup_stats): they are read without locks, so updates are atomic, never ordered. */
 static inline void stat_add(unsigned long *counter, unsigned long n)

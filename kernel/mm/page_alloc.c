@@ -17,6 +17,7 @@
 #include <mica/printk.h>
 #include <mica/spinlock.h>
 #include <mica/string.h>
+#include <mica/tlb_model.h>
 
 #include "mm_internal.h"
 
@@ -162,6 +163,7 @@ static void check_free(struct page *p, unsigned order)
 	if (atomic_read(&p->mapcount))
 		panic("free_pages: frame 0x%lx still mapped %d times", pfn,
 		      atomic_read(&p->mapcount));
+	tlb_model_check_free(p, order); /* TLB-6: no CPU may still reach it */
 }
 
 static void release_block(struct page *p, unsigned order)

@@ -13,6 +13,7 @@
 #include <mica/slab.h>
 #include <mica/string.h>
 #include <mica/tlb.h>
+#include <mica/tlb_model.h>
 #include <mica/tlbflush.h>
 
 #include "mm_internal.h"
@@ -109,6 +110,7 @@ void pgd_free(struct mm_struct *mm)
 			panic("pgd_free: a table still hangs at 0x%lx", a);
 	if (mm_nr_pgtables(mm))
 		panic("pgd_free: %lu table pages still counted", mm_nr_pgtables(mm));
+	tlb_model_check_mm_free(mm);
 	free_pages(virt_to_page(mm->pgd), PGD_ORDER);
 	mm->pgd = NULL;
 }
@@ -117,6 +119,7 @@ void pgtable_init(void)
 {
 	init_mm.pgd = arch_kernel_pgd();
 	zap_break_enabled = cmdline_get_ulong("zap_break", 1) != 0; /* MG-5, <mica/tlb.h> */
+	tlb_model_init();
 	ptlock_cachep = kmem_cache_create("pte_lock", sizeof(spinlock_t), 0, 0);
 	if (!ptlock_cachep)
 		panic("pgtable_init: no memory for the PTE lock cache");
@@ -271,6 +274,7 @@ static void gather_table(struct mmu_gather *tlb, void *table, const char *what, 
 {
 	check_table_empty(table, what, addr);
 	table_uncount(tlb->mm);
+	tlb_model_unhook(tlb->mm, addr, virt_to_page(table));
 	tlb_remove_table(tlb, virt_to_page(table));
 }
 

@@ -10,6 +10,7 @@
 #include <mica/preempt.h>
 #include <mica/sched.h>
 #include <mica/smp_call.h>
+#include <mica/tlb_model.h>
 #include <mica/tlbflush.h>
 
 #include "mm_internal.h"
@@ -31,24 +32,55 @@ struct flush_request {
 	bool all;
 };
 
+/* The CPUs one local operation reaches, for the TLB model. */
+static unsigned long covered_cpus(void)
+{
+	return ARCH_TLB_BROADCAST ? ~0UL : 1UL << smp_processor_id();
+}
+
+void local_flush_tlb_range(struct mm_struct *mm, unsigned long start, unsigned long end)
+{
+	stat_add(&tlb_stats.local_range, 1);
+	tlb_model_flushed(covered_cpus(), mm, start, end, false);
+	arch_local_flush_tlb_range(mm, start, end);
+}
+
+void local_flush_tlb_all(void)
+{
+	stat_add(&tlb_stats.local_all, 1);
+	tlb_model_flushed(covered_cpus(), NULL, 0, 0, true);
+	arch_local_flush_tlb_all();
+}
+
 /* Runs on each CPU that may cache the mm (interrupts masked). */
 static void flush_local(void *arg)
 {
 	struct flush_request *r = arg;
 
-	if (r->all) {
-		stat_add(&tlb_stats.local_all, 1);
-		arch_local_flush_tlb_all();
-	} else {
-		stat_add(&tlb_stats.local_range, 1);
-		arch_local_flush_tlb_range(r->mm, r->start, r->end);
-	}
+	if (r->all)
+		local_flush_tlb_all();
+	else
+		local_flush_tlb_range(r->mm, r->start, r->end);
+}
+
+/* The test-only omission (<mica/tlb_model.h>): true if this request is to be dropped. */
+static bool skip_for_test(void)
+{
+	unsigned n = __atomic_load_n(&tlb_test_skip_flushes, __ATOMIC_RELAXED);
+
+	while (n && !__atomic_compare_exchange_n(&tlb_test_skip_flushes, &n, n - 1, false,
+						 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+	return n != 0;
 }
 
 static void flush_on_cpus(struct flush_request *r)
 {
 	unsigned long mask, me, flags;
 
+	if (skip_for_test())
+		return;
+	stat_add(&tlb_stats.flushes, 1);
 	/* The caller's cleared entries must be visible before we read which CPUs to flush: a
 	 * CPU that sets its bit after this read loads the tables after the clear. */
 	smp_mb();
@@ -102,6 +134,7 @@ void switch_mm_irqs_off(struct mm_struct *next_mm)
 		return;
 	/* Before the load: see <mica/tlbflush.h> on why the bit comes first. */
 	__atomic_fetch_or(&next->cpumask, 1UL << c->id, __ATOMIC_SEQ_CST);
+	tlb_model_switch(c->id, next);
 	arch_switch_mm(next);
 	c->active_mm = next;
 }

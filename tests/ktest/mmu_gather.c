@@ -5,9 +5,11 @@
  * through the IPI fallback. Every case counts every frame back.
  */
 #include <mica/arch.h>
+#include <mica/gup.h>
 #include <mica/preempt.h>
 #include <mica/timer.h>
 #include <mica/tlb.h>
+#include <mica/tlb_model.h>
 
 #include "mm_test.h"
 #include "rt_probe.h"
@@ -129,7 +131,8 @@ struct zap_race {
 	volatile int phase; /* 0 go, 1 the slow zap cleared a, 2 the quick zap returned, 3 read */
 	unsigned long seen; /* what the reader read after phase 2 */
 	volatile bool stop;
-	pte_t orig; /* a's PTE before the zaps */
+	pte_t orig;		     /* a's PTE before the zaps */
+	unsigned long model_pending; /* TLB-model records of a left when the quick zap returned */
 };
 
 /* On its own CPU: reads a all the time (so this CPU's TLB holds it); once the quick zap has
@@ -176,6 +179,7 @@ static void race_quick_zap(void *arg)
 		ptep = walk(r->mm, r->a, false);
 	} while (ptep && ptep_get(ptep).val == r->orig.val && !r->stop);
 	zap_page_range(r->mm, r->a, PAGE_SIZE);
+	r->model_pending += tlb_model_pending(r->mm, r->a, r->a + PAGE_SIZE);
 	r->phase = 2;
 	while (r->phase != 3 && !r->stop)
 		arch_cpu_relax();
@@ -221,13 +225,106 @@ static void concurrent_zaps_return_with_the_tlb_clean(struct ktest *t)
 	}
 	unuse_mm(r.mm);
 	mm_put(r.mm);
-	ktest_log(t, "%u rounds, %lu forced full flushes, %u stale reads", rounds,
-		  stat(&gather_stats.forced_full_flushes) - forced, bad);
+	ktest_log(t, "%u rounds, %lu forced full flushes, %u stale reads, %lu stale per the model",
+		  rounds, stat(&gather_stats.forced_full_flushes) - forced, bad, r.model_pending);
 	KTEST_EXPECT_EQ(t, bad, 0);
+	KTEST_EXPECT_EQ(t, r.model_pending, 0);
 	KTEST_EXPECT(t, stat(&gather_stats.forced_full_flushes) > forced);
+}
+
+/* ---- RT-2 against a lockless walker ---- */
+
+#define WALK_TABLES 4 /* PTE tables per round, one touched page in each */
+
+struct walk_race {
+	struct mm_struct *mm;
+	volatile bool stop;
+	unsigned long pins, bad, bad_value;
+};
+
+static unsigned long walk_addr(unsigned i)
+{
+	return UB + i * PMD_SIZE + PGS(i + 1);
+}
+
+static unsigned long walk_pattern(unsigned long a)
+{
+	return a ^ 0x7ab1e5UL;
+}
+
+/* On another CPU: pins each page again and again through get_user_pages_fast(), which walks
+ * the tables with interrupts off (held longer by gup_fast_race_window_ns). A pinned page
+ * holds the value written there or, when the walk faulted it in before the writer came, 0;
+ * anything else is a frame reached through a table that was freed under the walk. */
+static void walk_racer(void *arg)
+{
+	struct walk_race *r = arg;
+	struct page *pg;
+	unsigned long v;
+
+	use_mm(r->mm);
+	while (!r->stop)
+		for (unsigned i = 0; i < WALK_TABLES; i++) {
+			if (get_user_pages_fast(walk_addr(i), 1, false, &pg) != 1)
+				continue;
+			v = *(unsigned long *)page_address(pg);
+			if (v != 0 && v != walk_pattern(walk_addr(i))) {
+				r->bad++;
+				r->bad_value = v;
+			}
+			r->pins++;
+			put_user_pages(&pg, 1);
+		}
+	unuse_mm(r->mm);
+}
+
+static void table_ipi_fallback_waits_for_a_lockless_walker(struct ktest *t)
+{
+	unsigned long ipi = stat(&gather_stats.tables_ipi), fast = stat(&gup_stats.fast_pinned);
+	unsigned long free_before, window = gup_fast_race_window_ns;
+	const unsigned long len = WALK_TABLES * PMD_SIZE;
+	struct walk_race r = { 0 };
+	struct task *th;
+	unsigned rounds = 60;
+
+	if (num_online_cpus() < 2)
+		KTEST_SKIP(t, "needs two CPUs");
+	mmt_warm_caches();
+	free_before = mmt_free_pages();
+	r.mm = mm_create();
+	KTEST_ASSERT(t, r.mm);
+	use_mm(r.mm);
+	th = kthread_create(walk_racer, &r, "walk-race");
+	KTEST_ASSERT(t, th);
+	kthread_bind(th, (smp_processor_id() + 1) % num_online_cpus());
+	gup_fast_race_window_ns = 20000; /* 20 us with interrupts off per page pinned */
+	kthread_start(th);
+	for (unsigned round = 0; round < rounds; round++) {
+		KTEST_EXPECT_EQ(t, mmt_map(r.mm, UB, len, RW), 0);
+		for (unsigned i = 0; i < WALK_TABLES; i++)
+			KTEST_EXPECT_EQ(t, mmt_put(walk_addr(i), walk_pattern(walk_addr(i))), 0);
+		fault_inject_set(FAULT_EVERY, 1, true, 0); /* no table batch: the IPI path */
+		KTEST_EXPECT_EQ(t, mmt_unmap(r.mm, UB, len), 0);
+		fault_inject_clear();
+	}
+	r.stop = true;
+	kthread_join(th);
+	gup_fast_race_window_ns = window;
+	unuse_mm(r.mm);
+	mm_put(r.mm);
+	ipi = stat(&gather_stats.tables_ipi) - ipi;
+	fast = stat(&gup_stats.fast_pinned) - fast;
+	ktest_log(t, "%u rounds: %lu tables freed by IPI, %lu pins (%lu lockless), %lu bad", rounds,
+		  ipi, r.pins, fast, r.bad);
+	if (!KTEST_EXPECT_EQ(t, r.bad, 0))
+		ktest_log(t, "a pinned page held 0x%lx", r.bad_value);
+	KTEST_EXPECT(t, ipi >= rounds * WALK_TABLES);
+	KTEST_EXPECT(t, fast > 0);
+	KTEST_EXPECT_EQ(t, mmt_free_pages(), free_before);
 }
 
 KTEST_SUITE(mmu_gather, 0, KTEST_CASE(unmap_progresses_on_the_builtin_batch_alone),
 	    KTEST_CASE(batch_cap_is_hit_and_the_zap_resumes),
 	    KTEST_CASE(zap_breaks_for_a_waking_rt_task),
-	    KTEST_CASE(concurrent_zaps_return_with_the_tlb_clean));
+	    KTEST_CASE(concurrent_zaps_return_with_the_tlb_clean),
+	    KTEST_CASE(table_ipi_fallback_waits_for_a_lockless_walker));

@@ -1,0 +1,69 @@
+/*
+ * The TLB model (DESIGN TLB-6; kernel/mm/tlb_model.c, book chapter docs/mm-pagetables.md,
+ * "The TLB model").
+ *
+ * A TLB is invisible: a missing invalidation shows up, if ever, as another process's data
+ * changing much later. The model makes it visible. It keeps, in software, what the hardware
+ * may still hold: for each translation that was cleared (a leaf PTE) and for each page-table
+ * page that was unhooked from its parent, the set of CPUs that may still cache it. It starts
+ * as the mm's cpumask at the time of the clear; every invalidation a CPU runs removes that
+ * CPU from the records it covers; a record with no CPU left is dropped. When a page or a
+ * page-table page goes back to the page allocator while a record for it still names a CPU,
+ * the kernel panics naming the frame, the CPU, the address, where the entry was cleared and
+ * which flush is missing.
+ *
+ * What covers what (the generic rules every port meets; the ports' TLB issue refines them):
+ *   a range invalidation of mm on CPU c     leaf records of mm inside the range, on c
+ *   a full invalidation on CPU c            every record on c, tables too (walk caches)
+ *   an address-space switch on CPU c        the same as a full invalidation (no ASIDs yet:
+ *                                           every port flushes its TLB when it switches)
+ *   ARCH_TLB_BROADCAST ports                one CPU's invalidation covers every CPU
+ *
+ * Boot parameter tlb_model=0 turns it off (the benchmarks do, to measure the kernel and not
+ * the model); it is on otherwise. Good breakpoint: tlb_model_report (about to panic).
+ */
+#ifndef MICA_TLB_MODEL_H
+#define MICA_TLB_MODEL_H
+
+#include <mica/types.h>
+
+struct mm_struct;
+struct page;
+
+extern bool tlb_model_enabled;
+
+/* A present leaf PTE of mm for addr, pointing at page, was cleared. */
+void tlb_model_clear(struct mm_struct *mm, unsigned long addr, struct page *page);
+/* A page-table page covering addr was unhooked from its parent entry in mm. */
+void tlb_model_unhook(struct mm_struct *mm, unsigned long addr, struct page *table);
+/* The CPUs in cpus invalidated [start, end) of mm (all: everything, walk caches included).
+ * Called by the generic TLB code just before the hardware operation. */
+void tlb_model_flushed(unsigned long cpus, struct mm_struct *mm, unsigned long start,
+		       unsigned long end, bool all);
+/* CPU cpu is about to load next's tables (a full invalidation, see above). */
+void tlb_model_switch(unsigned cpu, struct mm_struct *next);
+/* The page allocator is taking back 2^order frames from page: panics if any may still be
+ * reached through a stale translation. */
+void tlb_model_check_free(struct page *page, unsigned order);
+/* mm's top table is about to be freed: panics if a CPU still has it loaded or a record of
+ * mm is left. */
+void tlb_model_check_mm_free(struct mm_struct *mm);
+
+/* For tests: the CPUs that may still reach page through a stale translation or walk cache
+ * (0: none), and how many records of mm in [start, end) still name a CPU. */
+unsigned long tlb_model_stale_cpus(struct page *page);
+unsigned long tlb_model_pending(struct mm_struct *mm, unsigned long start, unsigned long end);
+
+/* Test-only: the next n TLB flush requests (flush_tlb_range / flush_tlb_mm) do nothing, to
+ * prove the model catches a missing flush. Never set outside tests. */
+extern unsigned tlb_test_skip_flushes;
+
+struct tlb_model_stats {
+	unsigned long recorded;	   /* records made (cleared PTEs and unhooked tables) */
+	unsigned long max_pending; /* most records alive at once */
+	unsigned long pending;	   /* records alive now */
+	unsigned long overflows;   /* records that did not fit (the model then turns off) */
+};
+extern struct tlb_model_stats tlb_model_stats;
+
+#endif

@@ -1,0 +1,301 @@
+/*
+ * Suite tlb_model (DESIGN TLB-6): the model's bookkeeping, rule by rule (a leaf record stays
+ * until every CPU of the mask flushed it; a table needs a full flush; a switch is a flush),
+ * real unmaps leave nothing pending, and the number of flushes per munmap of N pages stays
+ * within ceil(N / batch) + 1.
+ *
+ * And two suites that must panic (run by name; tests/run checks the reports): one TLB flush
+ * request is dropped with the test-only hook, and the model must catch the free that follows,
+ * of a page (panic_tlb_missed_flush) and of a page table (panic_tlb_missed_table_flush).
+ */
+#include <mica/arch.h>
+#include <mica/cpu.h>
+#include <mica/tlb.h>
+#include <mica/tlb_model.h>
+
+#include "mm_test.h"
+
+#ifndef ARCH_TLB_BROADCAST
+#define ARCH_TLB_BROADCAST 0
+#endif
+
+/* A thread on another CPU that runs on mm and touches addr, then keeps the mm loaded until
+ * told to leave: it spins, since sleeping would switch its CPU to init_mm, which counts as a
+ * flush; cond_resched() with nothing else to run lets RCU's grace periods end all the same. */
+struct holder {
+	struct mm_struct *mm;
+	unsigned long addr;
+	volatile int state; /* 1 loaded and touched, 2 leave, 3 left */
+	struct task *task;
+};
+
+static void holder_fn(void *arg)
+{
+	struct holder *h = arg;
+	unsigned long v;
+
+	use_mm(h->mm);
+	mmt_get(h->addr, &v);
+	h->state = 1;
+	while (h->state != 2) {
+		cond_resched();
+		arch_cpu_relax();
+	}
+	unuse_mm(h->mm);
+	h->state = 3;
+}
+
+static bool holder_start(struct holder *h, struct mm_struct *mm, unsigned long addr,
+			 unsigned cpu)
+{
+	h->mm = mm;
+	h->addr = addr;
+	h->state = 0;
+	h->task = kthread_create(holder_fn, h, "tlb-holder");
+	if (!h->task)
+		return false;
+	kthread_bind(h->task, cpu);
+	kthread_start(h->task);
+	while (h->state != 1)
+		cond_resched();
+	return true;
+}
+
+static void holder_leave(struct holder *h)
+{
+	h->state = 2;
+	while (h->state != 3)
+		cond_resched();
+	kthread_join(h->task);
+}
+
+static unsigned other_cpu(void)
+{
+	return (smp_processor_id() + 1) % num_online_cpus();
+}
+
+static unsigned long stat(const unsigned long *counter)
+{
+	return __atomic_load_n(counter, __ATOMIC_RELAXED);
+}
+
+/* The bits the model starts a record with: the mm's CPU mask (<mica/tlb_model.h>). */
+static unsigned long mask_of(struct mm_struct *mm)
+{
+	return __atomic_load_n(&mm->cpumask, __ATOMIC_RELAXED);
+}
+
+/* The records below are made by hand for a stand-in frame (the model keys records by frame
+ * only), so each rule can be watched alone; real unmaps come after. */
+static void leaf_record_stays_until_every_cpu_in_the_mask_flushed(struct ktest *t)
+{
+	unsigned me = smp_processor_id(), other = other_cpu();
+	struct mm_struct *mm;
+	struct holder h;
+	struct page *p;
+	unsigned long flags, mask;
+
+	if (!tlb_model_enabled)
+		KTEST_SKIP(t, "booted with tlb_model=0");
+	if (num_online_cpus() < 2)
+		KTEST_SKIP(t, "needs two CPUs");
+	mm = mmt_enter();
+	KTEST_ASSERT(t, mm);
+	KTEST_ASSERT_EQ(t, mmt_map(mm, UB, PGS(2), RW), 0);
+	KTEST_ASSERT_EQ(t, mmt_put(UB, 1), 0);
+	KTEST_ASSERT(t, holder_start(&h, mm, UB, other));
+	p = alloc_page(GFP_KERNEL);
+	KTEST_ASSERT(t, p);
+	mask = mask_of(mm);
+	KTEST_EXPECT(t, (mask & (1UL << me)) && (mask & (1UL << other)));
+
+	tlb_model_clear(mm, UB, p);
+	KTEST_EXPECT_EQ(t, tlb_model_stale_cpus(p), mask);
+	flags = arch_irq_save(); /* this CPU's own invalidation */
+	local_flush_tlb_range(mm, UB, UB + PAGE_SIZE);
+	arch_irq_restore(flags);
+	KTEST_EXPECT_EQ(t, tlb_model_stale_cpus(p), ARCH_TLB_BROADCAST ? 0 : mask & ~(1UL << me));
+	if (!ARCH_TLB_BROADCAST) {
+		flush_tlb_range(mm, UB + PAGE_SIZE, UB + PGS(2)); /* another page: covers nothing */
+		KTEST_EXPECT_EQ(t, tlb_model_stale_cpus(p), mask & ~(1UL << me));
+	}
+	flush_tlb_range(mm, UB, UB + PAGE_SIZE);
+	KTEST_EXPECT_EQ(t, tlb_model_stale_cpus(p), 0);
+	KTEST_EXPECT_EQ(t, tlb_model_pending(mm, 0, ~0UL), 0);
+
+	free_page(p);
+	holder_leave(&h);
+	mmt_leave(mm);
+}
+
+static void unhooked_table_needs_a_full_flush_not_a_range_flush(struct ktest *t)
+{
+	struct mm_struct *mm;
+	struct page *p;
+	unsigned long mask;
+
+	if (!tlb_model_enabled)
+		KTEST_SKIP(t, "booted with tlb_model=0");
+	mm = mmt_enter();
+	KTEST_ASSERT(t, mm);
+	p = alloc_page(GFP_KERNEL);
+	KTEST_ASSERT(t, p);
+	mask = mask_of(mm);
+	tlb_model_unhook(mm, UB, p);
+	KTEST_EXPECT_EQ(t, tlb_model_stale_cpus(p), mask);
+	flush_tlb_range(mm, UB, UB + PAGE_SIZE); /* leaf entries only: the walk caches stay */
+	KTEST_EXPECT_EQ(t, tlb_model_stale_cpus(p), mask);
+	flush_tlb_mm(mm);
+	KTEST_EXPECT_EQ(t, tlb_model_stale_cpus(p), 0);
+	free_page(p);
+	mmt_leave(mm);
+}
+
+static void switching_away_from_the_mm_counts_as_a_flush(struct ktest *t)
+{
+	unsigned other = other_cpu();
+	struct mm_struct *mm;
+	struct holder h;
+	struct page *p;
+	unsigned long mask;
+
+	if (!tlb_model_enabled)
+		KTEST_SKIP(t, "booted with tlb_model=0");
+	if (num_online_cpus() < 2)
+		KTEST_SKIP(t, "needs two CPUs");
+	mm = mmt_enter();
+	KTEST_ASSERT(t, mm);
+	KTEST_ASSERT_EQ(t, mmt_map(mm, UB, PGS(1), RW), 0);
+	KTEST_ASSERT_EQ(t, mmt_put(UB, 1), 0);
+	KTEST_ASSERT(t, holder_start(&h, mm, UB, other));
+	p = alloc_page(GFP_KERNEL);
+	KTEST_ASSERT(t, p);
+	mask = mask_of(mm);
+	tlb_model_clear(mm, UB, p);
+	holder_leave(&h); /* the other CPU switches to init_mm: its TLB is emptied */
+	KTEST_EXPECT_EQ(t, tlb_model_stale_cpus(p), mask & ~(1UL << other));
+	flush_tlb_mm(mm);
+	KTEST_EXPECT_EQ(t, tlb_model_stale_cpus(p), 0);
+	free_page(p);
+	mmt_leave(mm);
+}
+
+/* Real unmaps, from two CPUs' worth of cached translations: every clear is recorded and every
+ * record is gone when munmap returns; the frames are freed under the model's check. */
+static void munmap_and_exit_leave_no_translation_pending(struct ktest *t)
+{
+	unsigned long n = 600, recorded = stat(&tlb_model_stats.recorded), v;
+	struct mm_struct *mm;
+	struct holder h;
+
+	if (!tlb_model_enabled)
+		KTEST_SKIP(t, "booted with tlb_model=0");
+	if (num_online_cpus() < 2)
+		KTEST_SKIP(t, "needs two CPUs");
+	mm = mmt_enter();
+	KTEST_ASSERT(t, mm);
+	KTEST_ASSERT_EQ(t, mmt_map(mm, UB + PMD_SIZE - PGS(100), PGS(2 * n), RW), 0);
+	for (unsigned long i = 0; i < 2 * n; i++)
+		KTEST_ASSERT_EQ(t, mmt_put(UB + PMD_SIZE - PGS(100) + PGS(i), i), 0);
+	KTEST_ASSERT(t, holder_start(&h, mm, UB + PMD_SIZE, other_cpu()));
+	KTEST_EXPECT_EQ(t, mmt_unmap(mm, UB + PMD_SIZE - PGS(100), PGS(n)), 0);
+	KTEST_EXPECT_EQ(t, tlb_model_pending(mm, 0, ~0UL), 0);
+	KTEST_EXPECT(t, stat(&tlb_model_stats.recorded) - recorded >= n);
+	KTEST_EXPECT_EQ(t, mmt_get(UB + PMD_SIZE - PGS(100) + PGS(n), &v), 0);
+	KTEST_EXPECT_EQ(t, v, n);
+	holder_leave(&h);
+	recorded = stat(&tlb_model_stats.recorded);
+	mmt_leave(mm); /* exit_mmap: the full-mm gather, then the mm check */
+	KTEST_EXPECT(t, stat(&tlb_model_stats.recorded) - recorded >= n);
+	KTEST_EXPECT_EQ(t, stat(&tlb_model_stats.overflows), 0);
+	ktest_log(t, "%lu records made so far, at most %lu alive at once",
+		  stat(&tlb_model_stats.recorded), stat(&tlb_model_stats.max_pending));
+}
+
+/* Issue 7's bound: munmap of N touched pages flushes at most ceil(N / B) + 1 times, B the
+ * pages one gather holds (built-in batch plus the capped extra batches), plus one per
+ * need_resched() break (MG-5), which flushes early on purpose. */
+static void tlb_flushes_per_munmap_at_most_n_over_batch_plus_one(struct ktest *t)
+{
+	const unsigned long b = TLB_LOCAL_BATCH + TLB_MAX_BATCHES * TLB_BATCH_PAGES;
+	const unsigned long sizes[] = { 1, 100, b - 1, b, b + 1, 2 * b + 7 };
+	int was_pinned = current->pinned_cpu;
+
+	mmt_warm_caches();
+	sched_pin_current((int)smp_processor_id());
+	for (unsigned i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		unsigned long n = sizes[i], flushes, breaks, bound;
+		struct mm_struct *mm = mmt_enter();
+
+		KTEST_ASSERT(t, mm);
+		KTEST_ASSERT_EQ(t, mmt_map(mm, UB, PGS(n), RW), 0);
+		for (unsigned long p = 0; p < n; p++)
+			KTEST_ASSERT_EQ(t, mmt_put(UB + PGS(p), p), 0);
+		flushes = stat(&tlb_stats.flushes);
+		breaks = stat(&gather_stats.resched_breaks);
+		KTEST_EXPECT_EQ(t, mmt_unmap(mm, UB, PGS(n)), 0);
+		flushes = stat(&tlb_stats.flushes) - flushes;
+		breaks = stat(&gather_stats.resched_breaks) - breaks;
+		bound = (n + b - 1) / b + 1 + breaks;
+		ktest_log(t, "munmap of %lu pages: %lu flushes (bound %lu, %lu resched breaks)", n,
+			  flushes, bound, breaks);
+		KTEST_EXPECT(t, flushes >= 1 && flushes <= bound);
+		mmt_leave(mm);
+	}
+	sched_pin_current(was_pinned);
+}
+
+KTEST_SUITE(tlb_model, 0, KTEST_CASE(leaf_record_stays_until_every_cpu_in_the_mask_flushed),
+	    KTEST_CASE(unhooked_table_needs_a_full_flush_not_a_range_flush),
+	    KTEST_CASE(switching_away_from_the_mm_counts_as_a_flush),
+	    KTEST_CASE(munmap_and_exit_leave_no_translation_pending),
+	    KTEST_CASE(tlb_flushes_per_munmap_at_most_n_over_batch_plus_one));
+
+/* ---- the must-panic suites ---- */
+
+/* A page mapped and cached on two CPUs, then unmapped with its flush dropped: the free of the
+ * page must panic, naming it, a CPU, the address and the missing flush. */
+static void skipped_flush_is_caught_when_the_page_is_freed(struct ktest *t)
+{
+	struct mm_struct *mm = mmt_enter();
+	struct holder h;
+
+	KTEST_ASSERT(t, mm && tlb_model_enabled);
+	KTEST_ASSERT_EQ(t, mmt_map(mm, UB, PGS(1), RW), 0);
+	KTEST_ASSERT_EQ(t, mmt_put(UB, 1), 0);
+	if (num_online_cpus() > 1)
+		KTEST_ASSERT(t, holder_start(&h, mm, UB, other_cpu()));
+	ktest_log(t, "expecting a panic now: the TLB model must catch the dropped flush");
+	tlb_test_skip_flushes = 1;
+	mmt_unmap(mm, UB, PGS(1));
+	KTEST_EXPECT(t, false); /* not reached */
+}
+
+/* The same for a page table: the leaf pages are zapped and flushed properly first (madvise's
+ * zap), then the munmap that unhooks the table loses its flush. The table's free, after the
+ * grace period, must panic. */
+static void skipped_flush_is_caught_when_the_table_is_freed(struct ktest *t)
+{
+	struct mm_struct *mm = mmt_enter();
+	struct holder h;
+
+	/* The other CPU keeps the table reachable: ours empties its TLB when rcu_barrier()
+	 * sleeps (a switch), which the model rightly counts as a flush. */
+	KTEST_ASSERT(t, mm && tlb_model_enabled && num_online_cpus() > 1);
+	KTEST_ASSERT_EQ(t, mmt_map(mm, UB, PGS(4), RW), 0);
+	for (int i = 0; i < 4; i++)
+		KTEST_ASSERT_EQ(t, mmt_put(UB + PGS(i), i), 0);
+	KTEST_ASSERT(t, holder_start(&h, mm, UB, other_cpu()));
+	KTEST_ASSERT_EQ(t, zap_page_range(mm, UB, PGS(4)), 0);
+	KTEST_ASSERT_EQ(t, tlb_model_pending(mm, 0, ~0UL), 0);
+	ktest_log(t, "expecting a panic now: the TLB model must catch the dropped flush");
+	tlb_test_skip_flushes = 1;
+	mmt_unmap(mm, UB, PGS(4));
+	rcu_barrier(); /* the table batch is freed after a grace period */
+	KTEST_EXPECT(t, false); /* not reached */
+}
+
+KTEST_SUITE(panic_tlb_missed_flush, KTEST_MANUAL,
+	    KTEST_CASE(skipped_flush_is_caught_when_the_page_is_freed));
+KTEST_SUITE(panic_tlb_missed_table_flush, KTEST_MANUAL,
+	    KTEST_CASE(skipped_flush_is_caught_when_the_table_is_freed));
