@@ -93,6 +93,25 @@ long sys_munmap(const unsigned long *a)
 	return ret;
 }
 
+/* madvise(addr, len, advice): MADV_DONTNEED drops the pages (the next touch reads zeros);
+ * the hints NORMAL, RANDOM, SEQUENTIAL and WILLNEED are accepted and change nothing. Errors as
+ * Linux: -EINVAL for an unaligned addr or an unknown advice, -ENOMEM for a range not wholly
+ * mapped. */
+long sys_madvise(const unsigned long *a)
+{
+	unsigned long addr = a[0], len = ALIGN_UP(a[1], PAGE_SIZE), advice = a[2];
+
+	if ((addr & ~PAGE_MASK) || advice > MADV_DONTNEED || len < a[1])
+		return -EINVAL;
+	if (!a[1])
+		return 0;
+	if (!access_ok_range(addr, len))
+		return -ENOMEM;
+	if (advice != MADV_DONTNEED)
+		return 0;
+	return zap_page_range(current_proc()->mm, addr, len);
+}
+
 long sys_mprotect(const unsigned long *a)
 {
 	unsigned long addr = a[0], len = ALIGN_UP(a[1], PAGE_SIZE), prot = a[2];

@@ -54,6 +54,7 @@ long sys_execve(const unsigned long *a);
 long sys_mmap(const unsigned long *a);
 long sys_munmap(const unsigned long *a);
 long sys_mprotect(const unsigned long *a);
+long sys_madvise(const unsigned long *a);
 long sys_brk(const unsigned long *a);
 long sys_mica_procs(const unsigned long *a);
 

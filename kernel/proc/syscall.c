@@ -16,6 +16,7 @@
 #include <mica/time.h>
 #include <mica/timer.h>
 #include <mica/tlb.h>
+#include <mica/tlb_model.h>
 #include <mica/tlbflush.h>
 #include <mica/wait.h>
 #include <uapi/mica/abi.h>
@@ -232,6 +233,12 @@ static long sys_mica_stats(const unsigned long *a)
 	s.gather_forced_full_flushes = gather_stats.forced_full_flushes;
 	s.tables_freed_rcu = gather_stats.tables_rcu;
 	s.tables_freed_ipi = gather_stats.tables_ipi;
+	s.tlb_flushes = tlb_stats.flushes;
+	s.tlb_model_on = tlb_model_enabled;
+	s.tlb_model_recorded = tlb_model_stats.recorded;
+	s.tlb_model_pending = tlb_model_stats.pending;
+	s.tlb_model_max_pending = tlb_model_stats.max_pending;
+	s.tlb_model_overflows = tlb_model_stats.overflows;
 	s.nr_processes = proc_count();
 	s.nr_threads = sched_nr_threads();
 	return copy_to_user((void __user *)a[0], &s, size) ? -EFAULT : (long)size;
@@ -264,6 +271,7 @@ static const syscall_fn syscall_table[NR_SYSCALLS] = {
 	[SYS_mica_stats] = sys_mica_stats,
 	[SYS_gettid] = sys_gettid,
 	[SYS_mica_procs] = sys_mica_procs,
+	[SYS_madvise] = sys_madvise,
 };
 
 void do_syscall(struct trap_frame *tf)

@@ -323,6 +323,62 @@ static void map_touch_unmap_16mib(struct ktest *t)
 		  tlb_stats.local_range + tlb_stats.local_all - local, tlb_stats.ipis - ipis);
 }
 
+/* Pages one gather holds before it must flush: the built-in batch and the capped extra ones. */
+#define GATHER_PAGES (TLB_LOCAL_BATCH + TLB_MAX_BATCHES * TLB_BATCH_PAGES)
+
+/* Issue 7's figure: TLB flush requests per munmap of N touched pages (the goal is at most
+ * ceil(N / GATHER_PAGES) + 1), with the local invalidations and IPIs they cost, on a 4-CPU
+ * mm (every CPU has run it, so each request reaches all four). */
+static void touch_on_cpu(void *arg)
+{
+	struct mm_struct *mm = *(struct mm_struct **)arg;
+
+	use_mm(mm);
+	unuse_mm(mm);
+}
+
+static void tlb_flushes_per_munmap(struct ktest *t)
+{
+	static const unsigned long sizes[] = { 1, 16, 512, 4096, 16384 };
+	static struct mm_struct *mms[NR_CPUS];
+
+	for (unsigned i = 0; i < ARRAY_SIZE(sizes); i++) {
+		unsigned long n = sizes[i], req, local, ipis;
+		struct mm_struct *mm = mm_create();
+
+		KTEST_ASSERT(t, mm);
+		for (unsigned c = 0; c < NR_CPUS; c++)
+			mms[c] = mm;
+		ktest_run_on_each_cpu(t, touch_on_cpu, mms, sizeof(mms[0]), "bench-cpumask");
+		use_mm(mm);
+		mm_put(mm);
+		down_write(&mm->mmap_lock);
+		KTEST_ASSERT_EQ(t,
+				vma_insert(mm, USER_BASE, n << PAGE_SHIFT,
+					   VM_READ | VM_WRITE | VM_ANON, USER_BASE >> PAGE_SHIFT),
+				0);
+		up_write(&mm->mmap_lock);
+		for (unsigned long p = 0; p < n; p++)
+			KTEST_ASSERT_EQ(
+			    t, copy_to_user((void *)(USER_BASE + p * PAGE_SIZE), &p, sizeof(p)), 0);
+		req = tlb_stats.flushes;
+		local = tlb_stats.local_range + tlb_stats.local_all;
+		ipis = tlb_stats.ipis;
+		down_write(&mm->mmap_lock);
+		KTEST_EXPECT_EQ(t, vma_unmap_range(mm, USER_BASE, n << PAGE_SHIFT), 0);
+		up_write(&mm->mmap_lock);
+		req = tlb_stats.flushes - req;
+		local = tlb_stats.local_range + tlb_stats.local_all - local;
+		ipis = tlb_stats.ipis - ipis;
+		unuse_mm(mm);
+		ktest_log(t,
+			  "bench: munmap of %lu pages: %lu flush requests (goal <= %lu), %lu local "
+			  "invalidations, %lu IPI rounds",
+			  n, req, (n + GATHER_PAGES - 1) / GATHER_PAGES + 1, local, ipis);
+		KTEST_EXPECT(t, req >= 1);
+	}
+}
+
 /* ---- the zap break's worth (MG-5): latency while a big unmap runs ---- */
 
 /* Maps and touches mib MiB in a fresh mm, then unmaps it with the probe running; prints the
@@ -330,7 +386,7 @@ static void map_touch_unmap_16mib(struct ktest *t)
  * latency, and the TLB invalidations the munmap made. */
 static void zap_latency_one(struct ktest *t, unsigned long mib, bool brk)
 {
-	unsigned long pages = (mib << 20) >> PAGE_SHIFT, flushes;
+	unsigned long pages = (mib << 20) >> PAGE_SHIFT, flushes, requests, breaks;
 	unsigned cpu = smp_processor_id();
 	struct mm_struct *mm = mm_create();
 	struct rt_probe p;
@@ -359,6 +415,8 @@ static void zap_latency_one(struct ktest *t, unsigned long mib, bool brk)
 	p.max_latency_ns = 0;
 
 	zap_break_enabled = brk;
+	requests = tlb_stats.flushes;
+	breaks = gather_stats.resched_breaks;
 	flushes = tlb_stats.local_range + tlb_stats.local_all;
 	latency_reset(cpu);
 	t0 = arch_clock_ns();
@@ -367,17 +425,21 @@ static void zap_latency_one(struct ktest *t, unsigned long mib, bool brk)
 	up_write(&mm->mmap_lock);
 	t1 = arch_clock_ns();
 	flushes = tlb_stats.local_range + tlb_stats.local_all - flushes;
+	requests = tlb_stats.flushes - requests;
+	breaks = gather_stats.resched_breaks - breaks;
 	zap_break_enabled = true;
 	rt_probe_stop(&p);
 	unuse_mm(mm);
 	ktest_log(
 	    t,
 	    "bench: unmap %lu MiB, break %s: %llu ms, preempt-off max %llu us (%pS), RT wake-up "
-	    "max %llu us (%lu), %lu TLB flushes",
+	    "max %llu us (%lu), %lu flush requests (ceil(N/batch)+1 = %lu, %lu breaks), %lu local "
+	    "invalidations",
 	    mib, brk ? "on" : "off", (unsigned long long)((t1 - t0) / 1000000),
 	    (unsigned long long)(latency_of(cpu)->preempt_off.ns / 1000),
 	    (void *)latency_of(cpu)->preempt_off.start_site,
-	    (unsigned long long)(p.max_latency_ns / 1000), p.wakeups, flushes);
+	    (unsigned long long)(p.max_latency_ns / 1000), p.wakeups, requests,
+	    (pages + GATHER_PAGES - 1) / GATHER_PAGES + 1, breaks, flushes);
 }
 
 static void zap_latency_break_on_and_off(struct ktest *t)
@@ -423,4 +485,5 @@ static void latency_records(struct ktest *t)
 KTEST_SUITE(bench, KTEST_MANUAL, KTEST_CASE(context_switch_round_trip), KTEST_CASE(ipi_round_trip),
 	    KTEST_CASE(lock_costs_are_sane), KTEST_CASE(synchronize_rcu_latency),
 	    KTEST_CASE(page_and_kmalloc_rates), KTEST_CASE(map_touch_unmap_16mib),
-	    KTEST_CASE(zap_latency_break_on_and_off), KTEST_CASE(latency_records));
+	    KTEST_CASE(tlb_flushes_per_munmap), KTEST_CASE(zap_latency_break_on_and_off),
+	    KTEST_CASE(latency_records));

@@ -1,7 +1,7 @@
 /*
  * POSIX calls newlib declares but does not implement (it has no kernel to call), over Mica's
  * system calls: waitpid, execv, getppid, sched_yield, nanosleep, sleep, usleep,
- * clock_gettime, mmap, munmap, mprotect. fork, execve, wait, kill, getpid and _exit are
+ * clock_gettime, mmap, munmap, mprotect, madvise. fork, execve, wait, kill, getpid and _exit are
  * newlib's, over user/lib/syscalls.c. Each returns -1 (mmap: MAP_FAILED) with errno set on
  * failure.
  *
@@ -111,4 +111,9 @@ int munmap(void *addr, size_t len)
 int mprotect(void *addr, size_t len, int prot)
 {
 	return (int)__mica_call3(SYS_mprotect, addr, len, prot);
+}
+
+int madvise(void *addr, size_t len, int advice)
+{
+	return (int)__mica_call3(SYS_madvise, addr, len, advice);
 }

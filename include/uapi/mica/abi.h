@@ -53,10 +53,11 @@
 #define SYS_thread_join 18 /* (int tid, int *status) -> 0 once that thread has ended */
 #define SYS_mica_stats 19  /* (struct mica_stats *buf, size_t size) -> bytes written */
 #define SYS_gettid 20	   /* () -> this thread's id (the pid for the first thread) */
-#define SYS_mica_procs                                                      \
-	21 /* (struct mica_proc *buf, size_t n) -> how many processes exist \
-	    * (all of them, even if more than n; the first n are written) */
-#define NR_SYSCALLS 22
+#define SYS_mica_procs                                                                  \
+	21	       /* (struct mica_proc *buf, size_t n) -> how many processes exist \
+			* (all of them, even if more than n; the first n are written) */
+#define SYS_madvise 22 /* (void *addr, size_t len, int advice) -> 0 */
+#define NR_SYSCALLS 23
 
 /* ---- mmap / mprotect (Linux's values) ---- */
 #define PROT_NONE 0x0
@@ -69,6 +70,12 @@
 #define MAP_ANONYMOUS 0x20
 #define MAP_ANON MAP_ANONYMOUS
 #define MAP_FAILED ((void *)-1)
+/* madvise: the hints are accepted and ignored; DONTNEED drops the pages (zeros next time) */
+#define MADV_NORMAL 0
+#define MADV_RANDOM 1
+#define MADV_SEQUENTIAL 2
+#define MADV_WILLNEED 3
+#define MADV_DONTNEED 4
 
 /* ---- wait4 ---- */
 #define WNOHANG 1
@@ -101,6 +108,12 @@ struct mica_stats {
 	unsigned long long gather_batches_allocated, gather_batch_alloc_failed,
 	    gather_batch_cap_hit, gather_resched_breaks, gather_forced_full_flushes;
 	unsigned long long tables_freed_rcu, tables_freed_ipi;
+	/* TLB flush requests (each an invalidation of a range or a whole mm on every CPU that
+	 * may cache it) and the TLB model (TLB-6): on or off, records made, alive now, most
+	 * alive at once, records that did not fit */
+	unsigned long long tlb_flushes;
+	unsigned long long tlb_model_on, tlb_model_recorded, tlb_model_pending,
+	    tlb_model_max_pending, tlb_model_overflows;
 };
 
 /* ---- SYS_mica_procs: one entry per process, by pid ---- */

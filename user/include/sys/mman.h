@@ -25,6 +25,11 @@ int munmap(void *addr, size_t len);
 /* Changes the protection of [addr, addr + len) to prot. Returns 0, or -1 with errno set. */
 int mprotect(void *addr, size_t len, int prot);
 
+/* Advice on [addr, addr + len): MADV_DONTNEED drops the pages (they read as zeros next
+ * time); MADV_NORMAL, _RANDOM, _SEQUENTIAL, _WILLNEED are accepted and ignored. Returns 0,
+ * or -1 with errno set (EINVAL, ENOMEM for a range not wholly mapped). */
+int madvise(void *addr, size_t len, int advice);
+
 #ifdef __cplusplus
 }
 #endif
