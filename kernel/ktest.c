@@ -33,11 +33,11 @@ bool ktest_check(struct ktest *t, bool ok, const char *file, int line, const cha
 
 void ktest_log(struct ktest *t, const char *fmt, ...)
 {
-	char msg[160];
+	char msg[200];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf_marked(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	console_write_line(SUITE_INDENT "# %s: %s", t->name, msg);
 }

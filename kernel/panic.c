@@ -77,9 +77,7 @@ static void panic_header(const char *fmt, va_list ap)
 	char reason[200];
 	struct cpu *c = this_cpu();
 
-	/* A reason too long for the buffer ends in "[...]", never silently cut. */
-	if (vsnprintf(reason, sizeof(reason), fmt, ap) >= (int)sizeof(reason))
-		strscpy(reason + sizeof(reason) - 6, "[...]", 6);
+	vsnprintf_marked(reason, sizeof(reason), fmt, ap);
 	pr_emerg("Kernel panic - not syncing: %s", reason);
 	pr_emerg("CPU: %u (hwid 0x%lx)  task: %s  preempt_count: 0x%x  arch: %s", c->id, c->hwid,
 		 c->curr->name, c->curr->preempt_count, arch_name);

@@ -58,5 +58,8 @@ void console_force_unlock(void);
  */
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int snprintf(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);
+/* vsnprintf for a message that must not be cut silently: output that did not fit in size
+ * (at least 6) ends in "[...]". Returns what vsnprintf returns. */
+int vsnprintf_marked(char *buf, size_t size, const char *fmt, va_list ap);
 
 #endif

@@ -235,3 +235,13 @@ int snprintf(char *buf, size_t size, const char *fmt, ...)
 	va_end(ap);
 	return n;
 }
+
+int vsnprintf_marked(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	static const char cut[] = "[...]";
+	int n = vsnprintf(buf, size, fmt, ap);
+
+	if ((size_t)n >= size)
+		memcpy(buf + size - sizeof(cut), cut, sizeof(cut));
+	return n;
+}
