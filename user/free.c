@@ -16,8 +16,16 @@ int main(void)
 	       "%llu young/dirty, %llu spurious, %llu out of memory\n",
 	       s.faults_demand_zero, s.faults_cow_copy, s.faults_cow_reuse, s.faults_young_dirty,
 	       s.faults_spurious, s.faults_oom);
-	printf("tlb:      %llu range flushes, %llu full flushes, %llu flush IPIs\n",
-	       s.tlb_local_range, s.tlb_local_all, s.tlb_ipis);
+	printf("tlb:      %llu flush requests: %llu range and %llu full local invalidations, "
+	       "%llu IPI rounds\n",
+	       s.tlb_flushes, s.tlb_local_range, s.tlb_local_all, s.tlb_ipis);
+	if (s.tlb_model_on)
+		printf("tlb model: %llu records, %llu awaiting a flush now, at most %llu at once, "
+		       "%llu overflows\n",
+		       s.tlb_model_recorded, s.tlb_model_pending, s.tlb_model_max_pending,
+		       s.tlb_model_overflows);
+	else
+		printf("tlb model: off (tlb_model=0)\n");
 	printf("gather:   %llu batches added, %llu flushes forced (%llu no memory, %llu cap), "
 	       "%llu need_resched breaks, %llu forced full flushes\n",
 	       s.gather_batches_allocated, s.gather_batch_alloc_failed + s.gather_batch_cap_hit,

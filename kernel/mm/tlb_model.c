@@ -29,10 +29,10 @@ struct tlb_rec {
 	struct tlb_rec *hnext; /* hash chain by frame number */
 	struct page *page;     /* the frame a stale translation may reach */
 	struct mm_struct *mm;
-	unsigned long addr;	/* the user address it was mapped at (a table: one it covered) */
-	unsigned long cpus;	/* CPUs that may still cache it */
-	void *site;		/* where the entry was cleared */
-	bool table;		/* a page-table page (walk caches) rather than a leaf */
+	unsigned long addr; /* the user address it was mapped at (a table: one it covered) */
+	unsigned long cpus; /* CPUs that may still cache it */
+	void *site;	    /* where the entry was cleared */
+	bool table;	    /* a page-table page (walk caches) rather than a leaf */
 };
 
 static struct {
@@ -224,12 +224,12 @@ void tlb_model_check_mm_free(struct mm_struct *mm)
 			panic("TLB model: mm %p freed while CPU %u still has its tables loaded", mm,
 			      i);
 	flags = model_lock();
-	list_for_each_entry(r, &model.live, all)
-		if (r->mm == mm) {
-			found = *r;
-			stale = true;
-			break;
-		}
+	list_for_each_entry(r, &model.live, all) if (r->mm == mm)
+	{
+		found = *r;
+		stale = true;
+		break;
+	}
 	model_unlock(flags);
 	if (stale)
 		tlb_model_report(&found, page_to_pfn(found.page));
@@ -254,9 +254,8 @@ unsigned long tlb_model_pending(struct mm_struct *mm, unsigned long start, unsig
 	unsigned long flags, n = 0;
 
 	flags = model_lock();
-	list_for_each_entry(r, &model.live, all)
-		if (r->mm == mm && r->addr >= start && r->addr < end)
-			n++;
+	list_for_each_entry(r, &model.live,
+			    all) if (r->mm == mm && r->addr >= start && r->addr < end) n++;
 	model_unlock(flags);
 	return n;
 }

@@ -430,16 +430,17 @@ static void zap_latency_one(struct ktest *t, unsigned long mib, bool brk)
 	zap_break_enabled = true;
 	rt_probe_stop(&p);
 	unuse_mm(mm);
-	ktest_log(
-	    t,
-	    "bench: unmap %lu MiB, break %s: %llu ms, preempt-off max %llu us (%pS), RT wake-up "
-	    "max %llu us (%lu), %lu flush requests (ceil(N/batch)+1 = %lu, %lu breaks), %lu local "
-	    "invalidations",
-	    mib, brk ? "on" : "off", (unsigned long long)((t1 - t0) / 1000000),
-	    (unsigned long long)(latency_of(cpu)->preempt_off.ns / 1000),
-	    (void *)latency_of(cpu)->preempt_off.start_site,
-	    (unsigned long long)(p.max_latency_ns / 1000), p.wakeups, requests,
-	    (pages + GATHER_PAGES - 1) / GATHER_PAGES + 1, breaks, flushes);
+	ktest_log(t,
+		  "bench: unmap %lu MiB, break %s: %llu ms, preempt-off max %llu us (%pS), RT "
+		  "wake-up max %llu us (%lu)",
+		  mib, brk ? "on" : "off", (unsigned long long)((t1 - t0) / 1000000),
+		  (unsigned long long)(latency_of(cpu)->preempt_off.ns / 1000),
+		  (void *)latency_of(cpu)->preempt_off.start_site,
+		  (unsigned long long)(p.max_latency_ns / 1000), p.wakeups);
+	ktest_log(t,
+		  "bench:   %lu flush requests (ceil(N/batch)+1 = %lu, %lu resched breaks), %lu "
+		  "local invalidations",
+		  requests, (pages + GATHER_PAGES - 1) / GATHER_PAGES + 1, breaks, flushes);
 }
 
 static void zap_latency_break_on_and_off(struct ktest *t)

@@ -45,8 +45,7 @@ static void holder_fn(void *arg)
 	h->state = 3;
 }
 
-static bool holder_start(struct holder *h, struct mm_struct *mm, unsigned long addr,
-			 unsigned cpu)
+static bool holder_start(struct holder *h, struct mm_struct *mm, unsigned long addr, unsigned cpu)
 {
 	h->mm = mm;
 	h->addr = addr;
@@ -291,7 +290,7 @@ static void skipped_flush_is_caught_when_the_table_is_freed(struct ktest *t)
 	ktest_log(t, "expecting a panic now: the TLB model must catch the dropped flush");
 	tlb_test_skip_flushes = 1;
 	mmt_unmap(mm, UB, PGS(4));
-	rcu_barrier(); /* the table batch is freed after a grace period */
+	rcu_barrier();		/* the table batch is freed after a grace period */
 	KTEST_EXPECT(t, false); /* not reached */
 }
 
