@@ -381,66 +381,76 @@ static void tlb_flushes_per_munmap(struct ktest *t)
 
 /* ---- the zap break's worth (MG-5): latency while a big unmap runs ---- */
 
-/* Maps and touches mib MiB in a fresh mm, then unmaps it with the probe running; prints the
- * longest preempt-off section of this CPU during the unmap, the probe's worst wake-up
- * latency, and the TLB invalidations the munmap made. */
-static void zap_latency_one(struct ktest *t, unsigned long mib, bool brk)
+/* Maps and touches mib MiB in a fresh mm, then unmaps it with the probe measuring; repeats
+ * until the probe was woken at least 10 times during unmaps (a 4 MiB unmap lasts about one
+ * tick). Prints the longest preempt-off section of this CPU during the unmaps, the probe's
+ * worst wake-up latency, and the TLB flushes per unmap; returns the worst latency. */
+static u64 zap_latency_one(struct ktest *t, unsigned long mib, bool brk)
 {
-	unsigned long pages = (mib << 20) >> PAGE_SHIFT, flushes, requests, breaks;
-	unsigned cpu = smp_processor_id();
-	struct mm_struct *mm = mm_create();
+	unsigned long pages = (mib << 20) >> PAGE_SHIFT, flushes = 0, requests = 0, breaks = 0;
+	unsigned cpu = smp_processor_id(), rounds = 0;
+	u64 ms = 0, preempt_off = 0;
+	void *site = NULL;
 	struct rt_probe p;
-	u64 t0, t1;
+	bool ok = true;
 
-	KTEST_ASSERT(t, mm);
-	use_mm(mm);
-	mm_put(mm);
-	down_write(&mm->mmap_lock);
-	KTEST_ASSERT_EQ(t,
-			vma_insert(mm, USER_BASE, pages << PAGE_SHIFT, VM_READ | VM_WRITE | VM_ANON,
-				   USER_BASE >> PAGE_SHIFT),
-			0);
-	up_write(&mm->mmap_lock);
-	for (unsigned long i = 0; i < pages; i++) {
-		unsigned long v = i;
+	if (!KTEST_EXPECT(t, rt_probe_start_tick(&p, 20)))
+		return 0;
+	while (ok && p.wakeups < 10 && rounds < 50) {
+		struct mm_struct *mm = mm_create();
+		u64 t0;
 
-		KTEST_ASSERT_EQ(t, copy_to_user((void *)(USER_BASE + i * PAGE_SIZE), &v, sizeof(v)),
-				0);
-	}
-	if (!rt_probe_start(&p, cpu, 20, 100000)) {
+		if (!KTEST_EXPECT(t, mm))
+			break;
+		use_mm(mm);
+		mm_put(mm);
+		down_write(&mm->mmap_lock);
+		ok = KTEST_EXPECT_EQ(t,
+				     vma_insert(mm, USER_BASE, pages << PAGE_SHIFT,
+						VM_READ | VM_WRITE | VM_ANON,
+						USER_BASE >> PAGE_SHIFT),
+				     0);
+		up_write(&mm->mmap_lock);
+		for (unsigned long i = 0; ok && i < pages; i++)
+			ok = KTEST_EXPECT_EQ(
+			    t, copy_to_user((void *)(USER_BASE + i * PAGE_SIZE), &i, sizeof(i)), 0);
+		zap_break_enabled = brk;
+		requests -= tlb_stats.flushes;
+		breaks -= gather_stats.resched_breaks;
+		flushes -= tlb_stats.local_range + tlb_stats.local_all;
+		latency_reset(cpu);
+		t0 = arch_clock_ns();
+		p.measuring = true;
+		down_write(&mm->mmap_lock);
+		KTEST_EXPECT_EQ(t, vma_unmap_range(mm, USER_BASE, pages << PAGE_SHIFT), 0);
+		up_write(&mm->mmap_lock);
+		p.measuring = false;
+		ms += arch_clock_ns() - t0;
+		requests += tlb_stats.flushes;
+		breaks += gather_stats.resched_breaks;
+		flushes += tlb_stats.local_range + tlb_stats.local_all;
+		zap_break_enabled = true;
+		if (latency_of(cpu)->preempt_off.ns > preempt_off) {
+			preempt_off = latency_of(cpu)->preempt_off.ns;
+			site = (void *)latency_of(cpu)->preempt_off.start_site;
+		}
 		unuse_mm(mm);
-		KTEST_ASSERT(t, false);
+		rounds++;
 	}
-	msleep(20); /* let it settle; its first wake-ups are not the unmap's */
-	p.max_latency_ns = 0;
-
-	zap_break_enabled = brk;
-	requests = tlb_stats.flushes;
-	breaks = gather_stats.resched_breaks;
-	flushes = tlb_stats.local_range + tlb_stats.local_all;
-	latency_reset(cpu);
-	t0 = arch_clock_ns();
-	down_write(&mm->mmap_lock);
-	KTEST_EXPECT_EQ(t, vma_unmap_range(mm, USER_BASE, pages << PAGE_SHIFT), 0);
-	up_write(&mm->mmap_lock);
-	t1 = arch_clock_ns();
-	flushes = tlb_stats.local_range + tlb_stats.local_all - flushes;
-	requests = tlb_stats.flushes - requests;
-	breaks = gather_stats.resched_breaks - breaks;
-	zap_break_enabled = true;
-	rt_probe_stop(&p);
-	unuse_mm(mm);
+	rt_probe_stop_tick(&p);
+	rounds = rounds ? rounds : 1;
 	ktest_log(t,
-		  "bench: unmap %lu MiB, break %s: %llu ms, preempt-off max %llu us (%pS), RT "
-		  "wake-up max %llu us (%lu)",
-		  mib, brk ? "on" : "off", (unsigned long long)((t1 - t0) / 1000000),
-		  (unsigned long long)(latency_of(cpu)->preempt_off.ns / 1000),
-		  (void *)latency_of(cpu)->preempt_off.start_site,
+		  "bench: unmap %lu MiB, break %s: %llu ms each (%u runs), preempt-off max %llu us "
+		  "(%pS), RT wake-up max %llu us (%lu)",
+		  mib, brk ? "on" : "off", (unsigned long long)(ms / rounds / 1000000), rounds,
+		  (unsigned long long)(preempt_off / 1000), site,
 		  (unsigned long long)(p.max_latency_ns / 1000), p.wakeups);
 	ktest_log(t,
-		  "bench:   %lu flush requests (ceil(N/batch)+1 = %lu, %lu resched breaks), %lu "
-		  "local invalidations",
-		  requests, (pages + GATHER_PAGES - 1) / GATHER_PAGES + 1, breaks, flushes);
+		  "bench:   per unmap %lu flush requests (ceil(N/batch)+1 = %lu, %lu resched "
+		  "breaks), %lu local invalidations",
+		  requests / rounds, (pages + GATHER_PAGES - 1) / GATHER_PAGES + 1, breaks / rounds,
+		  flushes / rounds);
+	return p.max_latency_ns;
 }
 
 static void zap_latency_break_on_and_off(struct ktest *t)
@@ -458,8 +468,16 @@ static void zap_latency_break_on_and_off(struct ktest *t)
 				  sizes[i]);
 			continue;
 		}
-		zap_latency_one(t, sizes[i], true);
-		zap_latency_one(t, sizes[i], false);
+		u64 on = zap_latency_one(t, sizes[i], true);
+		u64 off = zap_latency_one(t, sizes[i], false);
+
+		ktest_log(t,
+			  "bench: unmap %lu MiB, RT wake-up max: break on %llu us, off %llu us "
+			  "(%llu.%llux)",
+			  sizes[i], (unsigned long long)(on / 1000),
+			  (unsigned long long)(off / 1000),
+			  (unsigned long long)(off / (on ? on : 1)),
+			  (unsigned long long)(off * 10 / (on ? on : 1) % 10));
 	}
 	sched_pin_current(was_pinned);
 }

@@ -9,10 +9,13 @@
 
 #include <mica/arch.h>
 #include <mica/sched.h>
+#include <mica/timer.h>
 
 struct rt_probe {
 	volatile bool stop;
+	volatile bool measuring; /* tick mode: kicks only while set */
 	struct task *rt, *kicker;
+	struct timer tick; /* tick mode: the kicker is a timer on the probed CPU */
 	u64 period_ns;
 	volatile u64 woken_at; /* set by the kicker just before a wake-up; 0: handled */
 	u64 max_latency_ns;
@@ -90,6 +93,48 @@ static inline void rt_probe_stop(struct rt_probe *p)
 {
 	p->stop = true;
 	kthread_join(p->kicker);
+	kthread_join(p->rt);
+}
+
+/*
+ * Tick mode, for benchmarks: the kicker is a timer on the probed CPU, once a tick while
+ * p->measuring is set. No CPU spins, so on a host with fewer cores than QEMU has CPUs the
+ * measured CPU is not descheduled by the host for milliseconds because a busy kicker competes
+ * with it, which is what the kicker mode's figures mostly showed. Coarser (one wake-up per
+ * tick) but honest. Call from a task pinned to cpu (the timer is armed on the caller's CPU).
+ */
+static void rt_probe_tick(struct timer *tm)
+{
+	struct rt_probe *p = container_of(tm, struct rt_probe, tick);
+
+	if (p->stop)
+		return;
+	if (p->measuring && !p->woken_at) {
+		p->woken_at = arch_clock_ns();
+		wake_up_process(p->rt);
+	}
+	timer_arm(tm, 1);
+}
+
+static inline bool rt_probe_start_tick(struct rt_probe *p, int prio)
+{
+	*p = (struct rt_probe){ 0 };
+	p->rt = kthread_create(rt_probe_task, p, "rt-probe");
+	if (!p->rt)
+		return false;
+	kthread_bind(p->rt, smp_processor_id());
+	sched_set_rt(p->rt, prio);
+	kthread_start(p->rt);
+	timer_init(&p->tick, rt_probe_tick);
+	timer_arm(&p->tick, 1);
+	return true;
+}
+
+static inline void rt_probe_stop_tick(struct rt_probe *p)
+{
+	p->stop = true;
+	timer_cancel_sync(&p->tick);
+	wake_up_process(p->rt);
 	kthread_join(p->rt);
 }
 
