@@ -116,8 +116,10 @@ void arch_local_flush_tlb_all(void)
  * after the switch (TLBIALL, local: the other CPUs keep their own mms' entries). The DSB
  * first completes the stores that built next's tables (pgd_alloc()'s copy, say).
  */
-void arch_switch_mm(struct mm_struct *next)
+void arch_switch_mm(struct mm_struct *next, unsigned long asid, bool flush)
 {
+	(void)asid; /* no ASIDs yet (asid_init() not called): always 0, and flush always true */
+	(void)flush;
 	arm_pgtable_sync();
 	arm_write_ttbr0((u32)(unsigned long)next->pgd | ARM_TTBR_WALK_WBWA);
 	__asm__ __volatile__("isb\n\t"

@@ -143,8 +143,10 @@ void arch_local_flush_tlb_all(void)
 	__asm__ __volatile__("sfence.vma zero, zero" ::: "memory");
 }
 
-void arch_switch_mm(struct mm_struct *next)
+void arch_switch_mm(struct mm_struct *next, unsigned long asid, bool flush)
 {
+	(void)asid; /* no ASIDs yet (asid_init() not called): always 0, and flush always true */
+	(void)flush;
 	/* satp (4.1.11) does not flush on write, and with one ASID for everyone the old mm's
 	 * entries would still match: flush all after the switch. The fence before orders the
 	 * page-table stores this hart made before the walks under the new root. */

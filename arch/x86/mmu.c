@@ -71,8 +71,10 @@ void arch_local_flush_tlb_all(void)
 /* CR3 takes the PML4's physical address, which is its address (identity map, SDM 3A 4.5,
  * table 4-12). The load flushes the previous mm's translations, and being serialising it
  * comes after this CPU's earlier page-table stores. */
-void arch_switch_mm(struct mm_struct *next)
+void arch_switch_mm(struct mm_struct *next, unsigned long asid, bool flush)
 {
+	(void)asid; /* no ASIDs yet (asid_init() not called): always 0, and flush always true */
+	(void)flush;
 	unsigned long pgd = (unsigned long)next->pgd;
 
 	BUG_ON(pgd & ~PAGE_MASK);

@@ -50,6 +50,9 @@ struct mm_struct {
 	unsigned long cpumask;	   /* CPUs where it is or was active (bit n: CPU n) */
 	unsigned long nr_pgtables; /* table pages below the top (atomic updates) */
 	int gathers_in_flight;	   /* open mmu_gathers on this mm (MG-7; atomic) */
+	/* TLB (<mica/asid.h>, <mica/tlb_model.h>) */
+	u64 asid; /* generation and number (asid lock); 0: none yet */
+	u64 id;	  /* unique for the kernel's lifetime (the TLB model's name for it); 0: init_mm */
 };
 
 struct vm_area_struct {

@@ -15,9 +15,13 @@
  * What covers what (the generic rules every port meets; the ports' TLB issue refines them):
  *   a range invalidation of mm on CPU c     leaf records of mm inside the range, on c
  *   a full invalidation on CPU c            every record on c, tables too (walk caches)
- *   an address-space switch on CPU c        the same as a full invalidation (no ASIDs yet:
- *                                           every port flushes its TLB when it switches)
+ *   an address-space switch on CPU c        nothing, unless it flushed (without ASIDs every
+ *                                           switch does; with them, after a rollover)
  *   ARCH_TLB_BROADCAST ports                one CPU's invalidation covers every CPU
+ *
+ * And with ASIDs one more check, at a switch: CPU c may still cache entries tagged with
+ * ASID n for the mm that last ran with n on c, until c invalidates all; switching to a
+ * different mm with the same n before that panics ("ASID reused without a flush").
  *
  * Boot parameter tlb_model=0 turns it off (the benchmarks do, to measure the kernel and not
  * the model); it is on otherwise. Good breakpoint: tlb_model_report (about to panic).
@@ -40,8 +44,9 @@ void tlb_model_unhook(struct mm_struct *mm, unsigned long addr, struct page *tab
  * Called by the generic TLB code just before the hardware operation. */
 void tlb_model_flushed(unsigned long cpus, struct mm_struct *mm, unsigned long start,
 		       unsigned long end, bool all);
-/* CPU cpu is about to load next's tables (a full invalidation, see above). */
-void tlb_model_switch(unsigned cpu, struct mm_struct *next);
+/* CPU cpu is about to load next's tables with ASID number asid, invalidating all first if
+ * flush (see above). */
+void tlb_model_switch(unsigned cpu, struct mm_struct *next, unsigned long asid, bool flush);
 /* The page allocator is taking back 2^order frames from page: panics if any may still be
  * reached through a stale translation. */
 void tlb_model_check_free(struct page *page, unsigned order);

@@ -13,9 +13,12 @@
  *       invalidate this CPU's cached user translations of [start, end) (leaf entries)
  *   void arch_local_flush_tlb_all(void)
  *       invalidate every user translation on this CPU, walk caches included
- *   void arch_switch_mm(struct mm_struct *next)
- *       load next's top table on this CPU (interrupts masked) and leave no translation of
- *       the previous mm usable
+ *   void arch_switch_mm(struct mm_struct *next, unsigned long asid, bool flush)
+ *       load next's top table on this CPU (interrupts masked), tagged with ASID number asid
+ *       (<mica/asid.h>; 0 for init_mm, and always 0 on a port without ASIDs); if flush, first
+ *       invalidate every TLB entry of every ASID on this CPU (walk caches included). Without
+ *       ASIDs flush is always true: no translation of the previous mm may stay usable.
+ *       A port with ASIDs calls asid_init() at boot; generic code picks asid and flush.
  * and one capability in <asm/pgtable.h>:
  *   ARCH_TLB_BROADCAST 1   the local operations reach every CPU (ARM's inner-shareable
  *                          TLBI*IS), so no IPI is needed; 0 or undefined: generic code runs
@@ -30,7 +33,7 @@ struct mm_struct;
 
 void arch_local_flush_tlb_range(struct mm_struct *mm, unsigned long start, unsigned long end);
 void arch_local_flush_tlb_all(void);
-void arch_switch_mm(struct mm_struct *next);
+void arch_switch_mm(struct mm_struct *next, unsigned long asid, bool flush);
 
 /* Past this many pages a range flush becomes a flush of everything (cheaper, and what the
  * ports' manuals recommend for big ranges). */

@@ -10,6 +10,7 @@
  * is called under it) and not checked by lockdep, which would otherwise watch every PTE
  * clear.
  */
+#include <mica/asid.h>
 #include <mica/cmdline.h>
 #include <mica/cpu.h>
 #include <mica/list.h>
@@ -40,6 +41,7 @@ static struct {
 	struct list_head live, free;
 	struct tlb_rec *hash[MODEL_HASH];
 	struct mm_struct *loaded[NR_CPUS]; /* each CPU's tables, as the model saw it switch */
+	u64 asid_owner[NR_CPUS][1 << ASID_MAX_BITS]; /* mm->id whose entries may carry ASID n */
 	struct tlb_rec pool[MODEL_RECORDS];
 } model = {
 	.lock = SPINLOCK_INIT(model.lock),
@@ -147,9 +149,14 @@ void tlb_model_flushed(unsigned long cpus, struct mm_struct *mm, unsigned long s
 	struct tlb_rec *r, *tmp;
 	unsigned long flags;
 
-	if (!tlb_model_enabled || !READ_ONCE(tlb_model_stats.pending))
+	if (!tlb_model_enabled || (!all && !READ_ONCE(tlb_model_stats.pending)))
 		return;
 	flags = model_lock();
+	if (all)
+		for (unsigned c = 0; c < NR_CPUS; c++)
+			if (cpus & (1UL << c))
+				for (unsigned n = 0; n < (1U << ASID_MAX_BITS); n++)
+					model.asid_owner[c][n] = 0;
 	list_for_each_entry_safe(r, tmp, &model.live, all)
 	{
 		if (!all && (r->table || r->mm != mm || r->addr < start || r->addr >= end))
@@ -161,10 +168,24 @@ void tlb_model_flushed(unsigned long cpus, struct mm_struct *mm, unsigned long s
 	model_unlock(flags);
 }
 
-void tlb_model_switch(unsigned cpu, struct mm_struct *next)
+void tlb_model_switch(unsigned cpu, struct mm_struct *next, unsigned long asid, bool flush)
 {
+	u64 owner;
+
 	model.loaded[cpu] = next;
-	tlb_model_flushed(1UL << cpu, NULL, 0, 0, true);
+	if (!tlb_model_enabled)
+		return;
+	if (flush)
+		tlb_model_flushed(1UL << cpu, NULL, 0, 0, true);
+	if (!asid)
+		return; /* the kernel's, or no ASIDs */
+	owner = READ_ONCE(model.asid_owner[cpu][asid]);
+	if (owner && owner != next->id)
+		panic(
+		    "TLB model: ASID %lu reused on CPU %u for mm %p (id %llu) while entries of mm "
+		    "id %llu may still carry it: no flush since",
+		    asid, cpu, next, (unsigned long long)next->id, (unsigned long long)owner);
+	WRITE_ONCE(model.asid_owner[cpu][asid], next->id);
 }
 
 /* The details first, one line each, then the panic with the short reason. */

@@ -4,6 +4,7 @@
  * invalidation gets an IPI to every other CPU in the mm's mask. The ports' TLB issue refines
  * it (lazy CPUs, SBI remote fences, ASIDs). Good breakpoints: flush_on_cpus, switch_mm_irqs_off.
  */
+#include <mica/asid.h>
 #include <mica/cpu.h>
 #include <mica/mm_types.h>
 #include <mica/panic.h>
@@ -128,14 +129,17 @@ void switch_mm_irqs_off(struct mm_struct *next_mm)
 	struct cpu *c = this_cpu();
 	struct mm_struct *prev = c->active_mm ? c->active_mm : &init_mm;
 	struct mm_struct *next = next_mm ? next_mm : &init_mm;
+	unsigned long asid;
+	bool flush;
 
 	BUG_ON(!arch_irqs_disabled());
 	if (prev == next)
 		return;
 	/* Before the load: see <mica/tlbflush.h> on why the bit comes first. */
 	__atomic_fetch_or(&next->cpumask, 1UL << c->id, __ATOMIC_SEQ_CST);
-	tlb_model_switch(c->id, next);
-	arch_switch_mm(next);
+	asid = asid_for_switch(next, c->id, &flush);
+	tlb_model_switch(c->id, next, asid, flush);
+	arch_switch_mm(next, asid, flush);
 	c->active_mm = next;
 }
 

@@ -42,6 +42,8 @@ void vma_init(void)
 }
 
 /* Returns a new empty mm with one reference, or NULL if no memory. May sleep. */
+static u64 mm_ids; /* the last mm->id given */
+
 struct mm_struct *mm_create(void)
 {
 	struct mm_struct *mm = kmem_cache_alloc(mm_cachep, GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
@@ -54,6 +56,7 @@ struct mm_struct *mm_create(void)
 	}
 	init_rwsem(&mm->mmap_lock);
 	spin_lock_init(&mm->page_table_lock);
+	mm->id = __atomic_add_fetch(&mm_ids, 1, __ATOMIC_RELAXED);
 	list_init(&mm->vmas);
 	atomic_set(&mm->users, 1);
 	return mm;
