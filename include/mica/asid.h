@@ -51,8 +51,8 @@ unsigned long asid_for_switch(struct mm_struct *next, unsigned cpu, bool *flush)
 unsigned long asid_of(const struct mm_struct *mm);
 
 struct asid_stats {
-	unsigned long assigned;	 /* numbers given to mms */
-	unsigned long rollovers; /* generations ended */
+	unsigned long assigned;	      /* numbers given to mms */
+	unsigned long rollovers;      /* generations ended */
 	unsigned long switch_flushes; /* switches that had to flush all (rollover or no ASIDs) */
 };
 extern struct asid_stats asid_stats;

@@ -63,6 +63,16 @@ unsigned long tlb_model_pending(struct mm_struct *mm, unsigned long start, unsig
  * prove the model catches a missing flush. Never set outside tests. */
 extern unsigned tlb_test_skip_flushes;
 
+/* Test-only omissions of a rule the port's hardware makes necessary (DESIGN TLB-6 per port):
+ * set by a must-panic suite, which expects the model to catch the consequence. */
+enum tlb_test_omission {
+	TLB_OMIT_NONE,
+	TLB_OMIT_ROLLOVER_FLUSH,   /* asid.c: a rollover schedules no flush (any ASID port) */
+	TLB_OMIT_REMOTE_HART,	   /* RISC-V: a remote fence leaves one hart out */
+	TLB_OMIT_LAZY_TABLE_FLUSH, /* x86: lazy CPUs skipped even when tables were freed */
+};
+extern enum tlb_test_omission tlb_test_omit;
+
 struct tlb_model_stats {
 	unsigned long recorded;	   /* records made (cleared PTEs and unhooked tables) */
 	unsigned long max_pending; /* most records alive at once */

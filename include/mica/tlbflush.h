@@ -22,7 +22,14 @@
  * and one capability in <asm/pgtable.h>:
  *   ARCH_TLB_BROADCAST 1   the local operations reach every CPU (ARM's inner-shareable
  *                          TLBI*IS), so no IPI is needed; 0 or undefined: generic code runs
- *                          the local operation on every CPU of mm->cpumask by IPI.
+ *                          the local operation on every CPU of mm->cpumask by IPI, unless
+ *   ARCH_TLB_REMOTE_FENCE 1  the port invalidates other CPUs without interrupting their
+ *                          kernel (RISC-V's SBI remote fence), through
+ *       unsigned long arch_remote_flush_tlb(unsigned long cpus, struct mm_struct *mm,
+ *                                           unsigned long start, unsigned long end, bool all)
+ *                          which invalidates [start, end) of mm (all: everything, walk caches
+ *                          included) on the CPUs in cpus (never this one), waits until done,
+ *                          and returns the CPUs it really reached (the TLB model is told).
  */
 #ifndef MICA_TLBFLUSH_H
 #define MICA_TLBFLUSH_H
@@ -54,7 +61,8 @@ void local_flush_tlb_all(void);
 struct tlb_stats {
 	unsigned long flushes;		      /* flush_tlb_range/flush_tlb_mm requests */
 	unsigned long local_range, local_all; /* local invalidations run (on any CPU) */
-	unsigned long ipis;		      /* flush requests sent to other CPUs */
+	unsigned long ipis;		      /* flush requests sent to other CPUs by IPI */
+	unsigned long remote_fences;	      /* ... or by the port's remote fence */
 };
 extern struct tlb_stats tlb_stats;
 

@@ -51,6 +51,7 @@ static struct {
 
 bool tlb_model_enabled;
 unsigned tlb_test_skip_flushes;
+enum tlb_test_omission tlb_test_omit;
 struct tlb_model_stats tlb_model_stats;
 
 static unsigned long model_lock(void)

@@ -19,6 +19,15 @@
 #ifndef ARCH_TLB_BROADCAST
 #define ARCH_TLB_BROADCAST 0
 #endif
+#ifndef ARCH_TLB_REMOTE_FENCE
+#define ARCH_TLB_REMOTE_FENCE 0
+static inline unsigned long arch_remote_flush_tlb(unsigned long cpus, struct mm_struct *mm,
+						  unsigned long start, unsigned long end, bool all)
+{
+	(void)cpus, (void)mm, (void)start, (void)end, (void)all;
+	return 0;
+}
+#endif
 
 struct tlb_stats tlb_stats;
 
@@ -98,7 +107,13 @@ static void flush_on_cpus(struct flush_request *r)
 			flush_local(r);
 			arch_irq_restore(flags);
 		}
-		if (mask & ~me) {
+		if ((mask & ~me) && ARCH_TLB_REMOTE_FENCE) {
+			unsigned long done;
+
+			stat_add(&tlb_stats.remote_fences, 1);
+			done = arch_remote_flush_tlb(mask & ~me, r->mm, r->start, r->end, r->all);
+			tlb_model_flushed(done, r->mm, r->start, r->end, r->all);
+		} else if (mask & ~me) {
 			stat_add(&tlb_stats.ipis, 1);
 			smp_call_function_mask(mask & ~me, flush_local, r, true);
 		}
