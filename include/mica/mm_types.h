@@ -53,6 +53,7 @@ struct mm_struct {
 	/* TLB (<mica/asid.h>, <mica/tlb_model.h>) */
 	u64 asid; /* generation and number (asid lock); 0: none yet */
 	u64 id;	  /* unique for the kernel's lifetime (the TLB model's name for it); 0: init_mm */
+	struct list_head mm_list; /* on the list of every mm (rmap_verify), under mm_list_lock */
 };
 
 struct vm_area_struct {
@@ -61,8 +62,10 @@ struct vm_area_struct {
 	unsigned long vm_end;	   /* first byte after, page aligned */
 	unsigned long vm_flags;	   /* VM_* */
 	unsigned long vm_pgoff;	   /* page offset of vm_start (linear; see above) */
-	struct anon_vma *anon_vma; /* reserved for rmap (AV-*): NULL until then */
-	struct list_head vm_list;  /* on vm_mm->vmas */
+	struct anon_vma *anon_vma; /* its own anon_vma (<mica/rmap.h>), NULL until a page */
+	struct list_head anon_vma_chain; /* struct anon_vma_chain.same_vma: every anon_vma whose
+					  * pages it may map */
+	struct list_head vm_list;	 /* on vm_mm->vmas */
 	struct mm_struct *vm_mm;
 };
 
@@ -141,6 +144,13 @@ int dup_mmap(struct mm_struct *dst, struct mm_struct *src);
 int zap_page_range(struct mm_struct *mm, unsigned long start, unsigned long len);
 /* Unmaps everything and frees every table below the top: the full-mm gather (MG-6). */
 void exit_mmap(struct mm_struct *mm);
+
+/* A VMA with no range yet and no anon_vma, or NULL (no memory); vma_free() one that was
+ * never linked (or is unlinked and unchained). */
+struct vm_area_struct *vma_alloc(void);
+void vma_free(struct vm_area_struct *v);
+/* Calls fn(mm, arg) for every mm alive (fn may sleep; it must not create or free an mm). */
+void for_each_mm(void (*fn)(struct mm_struct *mm, void *arg), void *arg);
 
 /* The VMA after / before v on mm's list, or NULL. Read lock. */
 static inline struct vm_area_struct *vma_next_of(struct mm_struct *mm, struct vm_area_struct *v)

@@ -40,12 +40,18 @@ struct kmem_cache {
 	unsigned long nr_slabs;	  /* guarded by lock */
 	unsigned long nr_empty;	  /* guarded by lock: slabs with no object in use (kept: <= 1) */
 	unsigned long nr_objs;	  /* guarded by lock: objects in use */
+	void (*ctor)(void *obj);  /* run on each object when its slab is made, or NULL */
 };
 
 /* Creates a cache of size-byte objects aligned to align (0: pointer alignment). Returns NULL
  * if no memory. May sleep. */
 struct kmem_cache *kmem_cache_create(const char *name, unsigned size, unsigned align,
 				     unsigned flags);
+/* The same, with a constructor run once on each object when its slab is made, not at each
+ * allocation: what a SLAB_TYPESAFE_BY_RCU cache needs for fields (a lock, say) that a reader
+ * may touch in an object freed and handed out again. */
+struct kmem_cache *kmem_cache_create_ctor(const char *name, unsigned size, unsigned align,
+					  unsigned flags, void (*ctor)(void *obj));
 /* Frees an empty cache (panics if objects are still in use). May sleep. */
 void kmem_cache_destroy(struct kmem_cache *c);
 /* Returns an object, or NULL (warning unless __GFP_NOWARN). __GFP_ZERO zeroes it. */

@@ -16,6 +16,7 @@
 #include <mica/pgtable.h>
 #include <mica/preempt.h>
 #include <mica/printk.h>
+#include <mica/rmap.h>
 #include <mica/string.h>
 #include <mica/tlb.h>
 #include <mica/tlb_model.h>
@@ -28,12 +29,6 @@ struct fault_stats fault_stats;
 static bool pte_same(pte_t a, pte_t b)
 {
 	return a.val == b.val;
-}
-
-/* The linear page offset of addr in an anonymous VMA (AV-2). */
-static unsigned long linear_index(struct vm_area_struct *vma, unsigned long addr)
-{
-	return vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
 }
 
 /* A changed entry at addr that may only have gained rights: a stale TLB entry elsewhere can
@@ -53,14 +48,16 @@ static int do_anonymous_page(struct vm_area_struct *vma, pmd_t *pmd, unsigned lo
 			     unsigned flags)
 {
 	struct mm_struct *mm = vma->vm_mm;
-	struct page *page = alloc_page(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
+	struct page *page;
 	spinlock_t *ptl;
 	pte_t *ptep, entry;
 
+	if (anon_vma_prepare(vma)) /* may sleep: before any lock */
+		return -ENOMEM;
+	page = alloc_page(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
 	if (!page)
 		return -ENOMEM;
-	page->mapping = (void *)PAGE_MAPPING_ANON; /* the rmap issue adds the anon_vma */
-	page->index = linear_index(vma, addr);
+	page_add_new_anon_rmap(page, vma, addr);
 	entry = pfn_pte(page_to_pfn(page), vma->vm_flags);
 	if (flags & FAULT_WRITE)
 		entry = pte_mkdirty(entry);
@@ -92,6 +89,7 @@ static int do_wp_page(struct vm_area_struct *vma, pmd_t *pmd, unsigned long addr
 	struct page *old = pfn_to_page(pte_pfn(orig)), *new;
 
 	if (atomic_read(&old->mapcount) == 1 && page_count(old) == 1) {
+		page_move_anon_rmap(old, vma); /* ours alone now: found from our anon_vma */
 		set_pte_at(mm, addr, ptep, pte_mkwrite(pte_mkdirty(pte_mkyoung(orig))));
 		spin_unlock(ptl);
 		flush_local_page(mm, addr);
@@ -100,14 +98,13 @@ static int do_wp_page(struct vm_area_struct *vma, pmd_t *pmd, unsigned long addr
 	}
 	get_page(old); /* keep it while the lock is dropped for the copy */
 	spin_unlock(ptl);
-	new = alloc_page(GFP_KERNEL | __GFP_NOWARN);
+	new = anon_vma_prepare(vma) ? NULL : alloc_page(GFP_KERNEL | __GFP_NOWARN);
 	if (!new) {
 		put_page(old);
 		return -ENOMEM;
 	}
 	memcpy(page_address(new), page_address(old), PAGE_SIZE);
-	new->mapping = (void *)PAGE_MAPPING_ANON;
-	new->index = linear_index(vma, addr);
+	page_add_new_anon_rmap(new, vma, addr);
 	spin_lock(ptl);
 	if (!pte_same(ptep_get(ptep), orig)) {
 		/* Someone changed the PTE meanwhile (another thread's fault, an unmap). */
@@ -411,10 +408,27 @@ int dup_mmap(struct mm_struct *dst, struct mm_struct *src)
 	BUG_ON(dst->map_count);
 	list_for_each_entry(v, &src->vmas, vm_list)
 	{
-		ret =
-		    vma_insert(dst, v->vm_start, v->vm_end - v->vm_start, v->vm_flags, v->vm_pgoff);
-		if (!ret)
-			ret = copy_pte_range(dst, src, v);
+		struct vm_area_struct *d = vma_alloc();
+
+		if (!d) {
+			ret = -ENOMEM;
+			break;
+		}
+		d->vm_start = v->vm_start;
+		d->vm_end = v->vm_end;
+		d->vm_flags = v->vm_flags;
+		d->vm_pgoff = v->vm_pgoff;
+		d->vm_mm = dst;
+		/* One VMA for one (no merging: each has its own family), chained before any
+		 * page is shared (AV-4). */
+		if (anon_vma_fork(d, v)) {
+			vma_free(d);
+			ret = -ENOMEM;
+			break;
+		}
+		list_add_tail(&d->vm_list, &dst->vmas);
+		dst->map_count++;
+		ret = copy_pte_range(dst, src, v);
 		if (ret)
 			break;
 	}
@@ -430,6 +444,7 @@ int dup_mmap(struct mm_struct *dst, struct mm_struct *src)
 
 void exit_mmap(struct mm_struct *mm)
 {
+	struct vm_area_struct *v;
 	struct mmu_gather tlb;
 
 	down_write(&mm->mmap_lock);
@@ -437,6 +452,7 @@ void exit_mmap(struct mm_struct *mm)
 	if (!list_empty(&mm->vmas))
 		unmap_vmas(&tlb, list_first_entry(&mm->vmas, struct vm_area_struct, vm_list),
 			   USER_BASE, USER_TOP);
+	list_for_each_entry(v, &mm->vmas, vm_list) unlink_anon_vmas(v); /* before the tables */
 	free_pgtables(&tlb, USER_BASE, USER_TOP, USER_BASE, USER_TOP);
 	tlb_finish_mmu(&tlb);
 	up_write(&mm->mmap_lock);

@@ -89,6 +89,8 @@ static struct slab *slab_new(struct kmem_cache *c, gfp_t gfp, void *caller)
 	s->freelist = NULL;
 	obj = (char *)s + c->first_off + (c->objs_per_slab - 1) * c->stride;
 	for (unsigned i = 0; i < c->objs_per_slab; i++, obj -= c->stride) {
+		if (c->ctor)
+			c->ctor(obj);
 		*free_ptr(c, obj) = s->freelist;
 		s->freelist = obj;
 	}
@@ -221,6 +223,12 @@ void kmem_cache_free(struct kmem_cache *c, void *obj)
 struct kmem_cache *kmem_cache_create(const char *name, unsigned size, unsigned align,
 				     unsigned flags)
 {
+	return kmem_cache_create_ctor(name, size, align, flags, NULL);
+}
+
+struct kmem_cache *kmem_cache_create_ctor(const char *name, unsigned size, unsigned align,
+					  unsigned flags, void (*ctor)(void *obj))
+{
 	struct kmem_cache tmp, *c;
 
 	might_sleep();
@@ -233,6 +241,7 @@ struct kmem_cache *kmem_cache_create(const char *name, unsigned size, unsigned a
 	if (!c)
 		return NULL;
 	cache_setup(c, name, size, align, flags); /* again in place: the lock's list links */
+	c->ctor = ctor;
 	return c;
 }
 

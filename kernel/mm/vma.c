@@ -12,6 +12,7 @@
 #include <mica/mm_types.h>
 #include <mica/panic.h>
 #include <mica/printk.h>
+#include <mica/rmap.h>
 #include <mica/sched.h>
 #include <mica/slab.h>
 #include <mica/tlb.h>
@@ -39,6 +40,22 @@ void vma_init(void)
 	mm_cachep = kmem_cache_create("mm_struct", sizeof(struct mm_struct), 0, 0);
 	if (!vm_area_cachep || !mm_cachep)
 		panic("vma_init: no memory for the caches");
+	anon_vma_init();
+}
+
+/* Every mm, for rmap_verify() (which checks rmap against a scan of every page table). */
+static DEFINE_MUTEX(mm_list_lock);
+static struct list_head mm_list = LIST_HEAD_INIT(mm_list);
+
+/* Calls fn(mm, arg) for every mm alive, with mm_list_lock held (fn may sleep, and must not
+ * create or free an mm). */
+void for_each_mm(void (*fn)(struct mm_struct *mm, void *arg), void *arg)
+{
+	struct mm_struct *mm;
+
+	mutex_lock(&mm_list_lock);
+	list_for_each_entry(mm, &mm_list, mm_list) fn(mm, arg);
+	mutex_unlock(&mm_list_lock);
 }
 
 /* Returns a new empty mm with one reference, or NULL if no memory. May sleep. */
@@ -57,6 +74,9 @@ struct mm_struct *mm_create(void)
 	init_rwsem(&mm->mmap_lock);
 	spin_lock_init(&mm->page_table_lock);
 	mm->id = __atomic_add_fetch(&mm_ids, 1, __ATOMIC_RELAXED);
+	mutex_lock(&mm_list_lock);
+	list_add_tail(&mm->mm_list, &mm_list);
+	mutex_unlock(&mm_list_lock);
 	list_init(&mm->vmas);
 	atomic_set(&mm->users, 1);
 	return mm;
@@ -73,6 +93,9 @@ void mm_put(struct mm_struct *mm)
 	for (unsigned i = 0; i < ncpus; i++)
 		if (READ_ONCE(cpus[i].active_mm) == mm)
 			panic("mm_put: cpu%u still runs on the mm being freed", i);
+	mutex_lock(&mm_list_lock);
+	list_del_init(&mm->mm_list);
+	mutex_unlock(&mm_list_lock);
 	exit_mmap(mm);
 	list_for_each_entry_safe(v, tmp, &mm->vmas, vm_list)
 	{
@@ -102,13 +125,18 @@ struct vm_area_struct *find_vma_intersection(struct mm_struct *mm, unsigned long
 	return v && v->vm_start < end ? v : NULL;
 }
 
-/* True if next may be folded into prev: adjacent, same flags, contiguous pgoff, same anon_vma.
- * The rmap issue extends the last rule (AV-3: a neighbour's anon_vma may be reused). */
+/* True if next may be folded into prev: adjacent, same flags, contiguous pgoff, and rmap
+ * agrees: one of them has no anon_vma yet (so no page), or both have the same one with the
+ * same chains (the halves of one VMA split earlier). Two VMAs with different families could
+ * not be found from each other's pages after a merge. */
 bool vma_can_merge(const struct vm_area_struct *prev, const struct vm_area_struct *next)
 {
 	return prev->vm_end == next->vm_start && prev->vm_flags == next->vm_flags &&
 	       prev->vm_pgoff + vma_pages(prev) == next->vm_pgoff &&
-	       prev->anon_vma == next->anon_vma;
+	       (!prev->anon_vma || !next->anon_vma ||
+		(prev->anon_vma == next->anon_vma &&
+		 anon_vma_same_chains((struct vm_area_struct *)prev,
+				      (struct vm_area_struct *)next)));
 }
 
 /* True if [start, start+len) is a non-empty, page-aligned range that does not wrap. */
@@ -118,21 +146,39 @@ static bool range_ok(unsigned long start, unsigned long len)
 	       start + len > start && start >= USER_BASE && start + len <= USER_TOP;
 }
 
-static struct vm_area_struct *vma_alloc(void)
+struct vm_area_struct *vma_alloc(void)
 {
-	return kmem_cache_alloc(vm_area_cachep, GFP_KERNEL | __GFP_NOWARN);
+	struct vm_area_struct *v = kmem_cache_alloc(vm_area_cachep, GFP_KERNEL | __GFP_NOWARN);
+
+	if (v) {
+		v->anon_vma = NULL;
+		list_init(&v->anon_vma_chain);
+	}
+	return v;
+}
+
+/* Frees a VMA already off the mm's list and unchained from every anon_vma. */
+void vma_free(struct vm_area_struct *v)
+{
+	BUG_ON(v->anon_vma || !list_empty(&v->anon_vma_chain));
+	kmem_cache_free(vm_area_cachep, v);
 }
 
 static void vma_unlink_free(struct mm_struct *mm, struct vm_area_struct *v)
 {
 	list_del_init(&v->vm_list);
 	mm->map_count--;
-	kmem_cache_free(vm_area_cachep, v);
+	vma_free(v);
 }
 
-/* Folds next into prev (vma_can_merge() said yes) and frees next. */
+/* Folds next into prev (vma_can_merge() said yes) and frees next. If only next has pages,
+ * prev takes over its chains; if both do, they share them (the same family) and next's go. */
 static void vma_fold(struct mm_struct *mm, struct vm_area_struct *prev, struct vm_area_struct *next)
 {
+	if (next->anon_vma && !prev->anon_vma)
+		anon_vma_move_chains(prev, next);
+	else
+		unlink_anon_vmas(next);
 	prev->vm_end = next->vm_end;
 	vma_unlink_free(mm, next);
 }
@@ -174,7 +220,10 @@ int vma_insert(struct mm_struct *mm, unsigned long start, unsigned long len, uns
 	} else {
 		if (!(v = vma_alloc()))
 			return -ENOMEM;
-		*v = new;
+		v->vm_start = start;
+		v->vm_end = end;
+		v->vm_flags = flags;
+		v->vm_pgoff = pgoff;
 		v->vm_mm = mm;
 		/* after prev, or first */
 		__list_insert(&v->vm_list, prev ? &prev->vm_list : &mm->vmas,
@@ -184,12 +233,30 @@ int vma_insert(struct mm_struct *mm, unsigned long start, unsigned long len, uns
 	return 0;
 }
 
+/* A VMA to hold part of vma after a split: allocated, and chained to vma's anon_vmas (the
+ * part's pages are found the same way). NULL if no memory. */
+static struct vm_area_struct *vma_spare_for(struct vm_area_struct *vma)
+{
+	struct vm_area_struct *spare = vma_alloc();
+
+	if (!spare)
+		return NULL;
+	spare->anon_vma = vma->anon_vma;
+	if (anon_vma_clone(spare, vma)) {
+		kmem_cache_free(vm_area_cachep, spare);
+		return NULL;
+	}
+	return spare;
+}
+
 /* Cuts vma at addr into vma [start, addr) and spare [addr, end), linked after it. Cannot fail:
- * spare was allocated by the caller. */
+ * spare came from vma_spare_for(vma). */
 static void __vma_split(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr,
 			struct vm_area_struct *spare)
 {
-	*spare = *vma;
+	spare->vm_mm = vma->vm_mm;
+	spare->vm_flags = vma->vm_flags;
+	spare->vm_end = vma->vm_end;
 	spare->vm_start = addr;
 	spare->vm_pgoff = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
 	vma->vm_end = addr;
@@ -206,7 +273,7 @@ int vma_split(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long ad
 	assert_write_locked(mm, "vma_split");
 	if ((addr & ~PAGE_MASK) || addr <= vma->vm_start || addr >= vma->vm_end)
 		return -EINVAL;
-	if (!(spare = vma_alloc()))
+	if (!(spare = vma_spare_for(vma)))
 		return -ENOMEM;
 	__vma_split(mm, vma, addr, spare);
 	return 0;
@@ -230,22 +297,33 @@ void vma_merge_range(struct mm_struct *mm, unsigned long start, unsigned long en
 	}
 }
 
+static void free_spares(struct vm_area_struct *spare[2])
+{
+	for (unsigned i = 0; i < 2; i++)
+		if (spare[i]) {
+			unlink_anon_vmas(spare[i]);
+			vma_free(spare[i]);
+			spare[i] = NULL;
+		}
+}
+
 /* Allocates the (at most two) VMAs needed to cut [start, end) out of the VMAs around its
- * edges. Returns 0 or -ENOMEM (having freed what it got). */
+ * edges, each chained like the VMA it will be cut from. Returns 0 or -ENOMEM (having freed
+ * what it got). */
 static int prealloc_edges(struct mm_struct *mm, unsigned long start, unsigned long end,
 			  struct vm_area_struct *spare[2])
 {
-	struct vm_area_struct *lo = find_vma(mm, start), *hi = find_vma(mm, end);
+	struct vm_area_struct *lo = find_vma(mm, start), *hi = find_vma(mm, end), *cut[2];
 	unsigned need = 0;
 
-	need += lo && lo->vm_start < start;		      /* start cuts a VMA */
-	need += hi && hi->vm_start < end && end < hi->vm_end; /* end cuts one (maybe lo too) */
+	if (lo && lo->vm_start < start) /* start cuts a VMA */
+		cut[need++] = lo;
+	if (hi && hi->vm_start < end && end < hi->vm_end) /* end cuts one (maybe lo too) */
+		cut[need++] = hi;
 	spare[0] = spare[1] = NULL;
 	for (unsigned i = 0; i < need; i++) {
-		if (!(spare[i] = vma_alloc())) {
-			if (i)
-				kmem_cache_free(vm_area_cachep, spare[0]);
-			spare[0] = NULL;
+		if (!(spare[i] = vma_spare_for(cut[i]))) {
+			free_spares(spare);
 			return -ENOMEM;
 		}
 	}
@@ -270,18 +348,12 @@ static void split_edges(struct mm_struct *mm, unsigned long start, unsigned long
 	}
 }
 
-static void free_spares(struct vm_area_struct *spare[2])
-{
-	for (unsigned i = 0; i < 2; i++)
-		if (spare[i])
-			kmem_cache_free(vm_area_cachep, spare[i]);
-}
 
 /*
  * The page-table half of munmap (MG-6), after split_edges() made [start, end) whole VMAs:
  * clear the PTEs, free the tables that only served this range (the neighbours' ends bound
- * what may go), and let the gather invalidate before it frees. The rmap issue unlinks each
- * VMA from its anon_vma here, before its tables are freed (AV-5).
+ * what may go), and let the gather invalidate before it frees. Each VMA leaves its
+ * anon_vmas between the two (AV-5, MG-6).
  */
 static void unmap_page_tables(struct mm_struct *mm, unsigned long start, unsigned long end)
 {
@@ -295,6 +367,11 @@ static void unmap_page_tables(struct mm_struct *mm, unsigned long start, unsigne
 		next = vma_next_of(mm, next);
 	tlb_gather_mmu(&tlb, mm, false);
 	unmap_vmas(&tlb, first, start, end);
+	/* Unchain before the tables go (invariant 4 of <mica/rmap.h>): a walker holding an
+	 * anon_vma lock walks the tables of every VMA still chained. The anon_vma lock is a
+	 * mutex, taken with the gather open: why the gather must allow sleeping (MG-1). */
+	for (struct vm_area_struct *v = first; v != next; v = vma_next_of(mm, v))
+		unlink_anon_vmas(v);
 	free_pgtables(&tlb, start, end, prev ? prev->vm_end : USER_BASE,
 		      next ? next->vm_start : USER_TOP);
 	tlb_finish_mmu(&tlb);

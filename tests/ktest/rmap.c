@@ -1,0 +1,349 @@
+/*
+ * Suite rmap (DESIGN AV-1..8): fork trees whose middle generations die, forks that then
+ * adopt idle anon_vmas, splits and merges; try_to_unmap() and page_referenced() across many
+ * processes; page_lock_anon_vma() racing with the last unmap and the free of the anon_vma.
+ * Every case ends with rmap_verify() clean and every frame, anon_vma and chain given back.
+ *
+ * Processes are address spaces here: fork_mm() is fork's memory half (dup_mmap), and the
+ * test thread touches an mm by adopting it (use_mm), exactly as a system call would.
+ */
+#include <mica/arch.h>
+#include <mica/rmap.h>
+#include <mica/time.h>
+
+#include "mm_test.h"
+
+#define TREE_DEPTH 5
+#define TREE_FANOUT 3
+#define TREE_PAGES 16
+#define TREE_MAX 400 /* 1 + 3 + 9 + 27 + 81 + 243 = 364, plus a few late forks */
+
+static struct mm_struct *fork_mm(struct mm_struct *src)
+{
+	struct mm_struct *dst = mm_create();
+
+	if (dst && dup_mmap(dst, src)) {
+		mm_put(dst);
+		dst = NULL;
+	}
+	return dst;
+}
+
+static int put_in(struct mm_struct *mm, unsigned long addr, unsigned long v)
+{
+	int r;
+
+	use_mm(mm);
+	r = mmt_put(addr, v);
+	unuse_mm(mm);
+	return r;
+}
+
+static int get_in(struct mm_struct *mm, unsigned long addr, unsigned long *v)
+{
+	int r;
+
+	use_mm(mm);
+	r = mmt_get(addr, v);
+	unuse_mm(mm);
+	return r;
+}
+
+static unsigned long stat(const unsigned long *counter)
+{
+	return __atomic_load_n(counter, __ATOMIC_RELAXED);
+}
+
+struct tree {
+	struct mm_struct *mm[TREE_MAX];
+	unsigned long val[TREE_MAX][TREE_PAGES]; /* what each mm must read */
+	unsigned depth[TREE_MAX];
+	unsigned n;
+};
+
+/* A child of t->mm[parent] that then writes its own values into pages first..first+3. */
+static bool tree_fork(struct ktest *t, struct tree *tr, unsigned parent, unsigned first)
+{
+	unsigned c = tr->n;
+
+	if (!KTEST_EXPECT(t, c < TREE_MAX))
+		return false;
+	tr->mm[c] = fork_mm(tr->mm[parent]);
+	if (!KTEST_EXPECT(t, tr->mm[c] != NULL))
+		return false;
+	tr->depth[c] = tr->depth[parent] + 1;
+	for (unsigned p = 0; p < TREE_PAGES; p++)
+		tr->val[c][p] = tr->val[parent][p];
+	for (unsigned p = first; p < first + 4; p++) {
+		tr->val[c][p] = (c << 8) | p;
+		if (!KTEST_EXPECT_EQ(t, put_in(tr->mm[c], UB + PGS(p), tr->val[c][p]), 0))
+			return false;
+	}
+	tr->n++;
+	return true;
+}
+
+static unsigned long tree_check_data(struct tree *tr)
+{
+	unsigned long bad = 0, v;
+
+	for (unsigned i = 0; i < tr->n; i++)
+		for (unsigned p = 0; tr->mm[i] && p < TREE_PAGES; p++)
+			bad += get_in(tr->mm[i], UB + PGS(p), &v) || v != tr->val[i][p];
+	return bad;
+}
+
+static void fork_tree_with_dead_middle_generations_keeps_rmap_exact(struct ktest *t)
+{
+	static struct tree tr; /* too big for a stack */
+	unsigned long free_before, avs = stat(&rmap_stats.anon_vmas),
+				   chains = stat(&rmap_stats.chains), reused, errors;
+	unsigned level_start = 0, level_end = 1;
+
+	mmt_warm_caches();
+	free_before = mmt_free_pages();
+	reused = stat(&rmap_stats.anon_vmas_reused_fork);
+	tr.n = 1;
+	tr.depth[0] = 0;
+	tr.mm[0] = mm_create();
+	KTEST_ASSERT(t, tr.mm[0]);
+	use_mm(tr.mm[0]);
+	KTEST_ASSERT_EQ(t, mmt_map(tr.mm[0], UB, PGS(TREE_PAGES), RW), 0);
+	unuse_mm(tr.mm[0]);
+	for (unsigned p = 0; p < TREE_PAGES; p++) {
+		tr.val[0][p] = p;
+		KTEST_ASSERT_EQ(t, put_in(tr.mm[0], UB + PGS(p), p), 0);
+	}
+	/* The tree: every mm of a level forks three children, each writing its own pages. */
+	for (unsigned d = 1; d <= TREE_DEPTH; d++) {
+		for (unsigned i = level_start; i < level_end; i++)
+			for (unsigned k = 0; k < TREE_FANOUT; k++)
+				KTEST_ASSERT(t, tree_fork(t, &tr, i, 4 * k));
+		level_start = level_end;
+		level_end = tr.n;
+	}
+	KTEST_EXPECT_EQ(t, rmap_verify(), 0);
+	/* The middle generations exit: their anon_vmas stay for their descendants' pages. */
+	for (unsigned i = 0; i < tr.n; i++)
+		if (tr.depth[i] >= 1 && tr.depth[i] <= 3) {
+			mm_put(tr.mm[i]);
+			tr.mm[i] = NULL;
+		}
+	KTEST_EXPECT_EQ(t, rmap_verify(), 0);
+	/* Late forks: a leaf forks one child and exits, leaving an anon_vma with no VMA of its
+	 * own and one child; the child's fork adopts it as its own (AV-4) instead of growing
+	 * the chain. */
+	for (unsigned i = level_start; i < level_start + 9; i++) {
+		KTEST_ASSERT(t, tree_fork(t, &tr, i, 12));
+		mm_put(tr.mm[i]);
+		tr.mm[i] = NULL;
+		KTEST_ASSERT(t, tree_fork(t, &tr, tr.n - 1, 8));
+	}
+	level_start += 9; /* the leaves used for splits below are the ones still alive */
+	/* Splits and merges in some leaves: read-only in the middle and back (split, then
+	 * merged again: same anon_vma and chains), and a hole unmapped and mapped again. */
+	for (unsigned i = level_start; i < level_start + 20; i++) {
+		struct mm_struct *mm = tr.mm[i];
+
+		use_mm(mm);
+		KTEST_EXPECT_EQ(t, mmt_protect(mm, UB + PGS(4), PGS(4), VM_READ), 0);
+		KTEST_EXPECT_EQ(t, mm->map_count, 3);
+		KTEST_EXPECT_EQ(t, mmt_protect(mm, UB + PGS(4), PGS(4), VM_READ | VM_WRITE), 0);
+		KTEST_EXPECT_EQ(t, mmt_unmap(mm, UB + PGS(8), PGS(1)), 0);
+		KTEST_EXPECT_EQ(t, mmt_map(mm, UB + PGS(8), PGS(1), RW), 0);
+		KTEST_EXPECT_EQ(t, mm->map_count, 1); /* all one VMA again */
+		unuse_mm(mm);
+		tr.val[i][8] = 0; /* a new page there: zero */
+	}
+	errors = rmap_verify();
+	ktest_log(t, "%u address spaces, %lu anon_vmas and %lu chains alive, %lu idle anon_vmas "
+		  "adopted by forks, %lu rmap_verify errors",
+		  tr.n, stat(&rmap_stats.anon_vmas) - avs, stat(&rmap_stats.chains) - chains,
+		  stat(&rmap_stats.anon_vmas_reused_fork) - reused, errors);
+	KTEST_EXPECT_EQ(t, errors, 0);
+	KTEST_EXPECT_EQ(t, tree_check_data(&tr), 0);
+	KTEST_EXPECT(t, stat(&rmap_stats.anon_vmas_reused_fork) > reused);
+	for (unsigned i = 0; i < tr.n; i++)
+		if (tr.mm[i])
+			mm_put(tr.mm[i]);
+	KTEST_EXPECT_EQ(t, rmap_verify(), 0);
+	KTEST_EXPECT_EQ(t, stat(&rmap_stats.anon_vmas), avs);
+	KTEST_EXPECT_EQ(t, stat(&rmap_stats.chains), chains);
+	KTEST_EXPECT_EQ(t, mmt_free_pages(), free_before);
+}
+
+/* The frame mapped at addr in mm (with a reference for the caller), or NULL. */
+static struct page *page_at(struct mm_struct *mm, unsigned long addr)
+{
+	pte_t pte = mmt_pte(mm, addr);
+	struct page *p;
+
+	if (!pte_present(pte))
+		return NULL;
+	p = pfn_to_page(pte_pfn(pte));
+	get_page(p);
+	return p;
+}
+
+#define SHARERS 6
+
+static void try_to_unmap_and_page_referenced_reach_every_process(struct ktest *t)
+{
+	struct mm_struct *mm[SHARERS];
+	unsigned long free_before, avs = stat(&rmap_stats.anon_vmas), v;
+	struct page *p0, *p1;
+
+	mmt_warm_caches();
+	free_before = mmt_free_pages();
+	mm[0] = mm_create();
+	KTEST_ASSERT(t, mm[0]);
+	use_mm(mm[0]);
+	KTEST_ASSERT_EQ(t, mmt_map(mm[0], UB, PGS(2), RW), 0);
+	KTEST_ASSERT_EQ(t, mmt_put(UB, 0x5eed), 0);
+	KTEST_ASSERT_EQ(t, mmt_put(UB + PGS(1), 0xbeef), 0);
+	unuse_mm(mm[0]);
+	for (int i = 1; i < SHARERS; i++) {
+		mm[i] = fork_mm(mm[i - 1]); /* a chain of forks: generations deep */
+		KTEST_ASSERT(t, mm[i]);
+	}
+	p0 = page_at(mm[0], UB);
+	p1 = page_at(mm[0], UB + PGS(1));
+	KTEST_ASSERT(t, p0 && p1);
+	KTEST_EXPECT_EQ(t, atomic_read(&p0->mapcount), SHARERS);
+
+	/* page_referenced: clear every young bit, then touch the page in three of the six
+	 * (after a flush, so no TLB entry hides the access): exactly three are young. */
+	page_referenced(p1);
+	KTEST_EXPECT_EQ(t, page_referenced(p1), 0);
+	for (int i = 0; i < SHARERS; i += 2) {
+		flush_tlb_mm(mm[i]);
+		KTEST_EXPECT_EQ(t, get_in(mm[i], UB + PGS(1), &v), 0);
+		KTEST_EXPECT_EQ(t, v, 0xbeef);
+	}
+	KTEST_EXPECT_EQ(t, page_referenced(p1), SHARERS / 2);
+
+	/* try_to_unmap: gone from all six; our reference keeps the frame. */
+	KTEST_EXPECT(t, try_to_unmap(p0));
+	KTEST_EXPECT_EQ(t, atomic_read(&p0->mapcount), 0);
+	KTEST_EXPECT_EQ(t, page_count(p0), 1);
+	for (int i = 0; i < SHARERS; i++)
+		KTEST_EXPECT(t, !pte_present(mmt_pte(mm[i], UB)));
+	KTEST_EXPECT_EQ(t, rmap_verify(), 0);
+	put_page(p0);
+	put_page(p1);
+	for (int i = 0; i < SHARERS; i++) { /* each reads a fresh zero page now */
+		KTEST_EXPECT_EQ(t, get_in(mm[i], UB, &v), 0);
+		KTEST_EXPECT_EQ(t, v, 0);
+	}
+	KTEST_EXPECT_EQ(t, rmap_verify(), 0);
+	for (int i = 0; i < SHARERS; i++)
+		mm_put(mm[i]);
+	KTEST_EXPECT_EQ(t, stat(&rmap_stats.anon_vmas), avs);
+	KTEST_EXPECT_EQ(t, mmt_free_pages(), free_before);
+}
+
+/* ---- page_lock_anon_vma() against the last unmap (AV-7) ---- */
+
+struct lock_race {
+	struct page *volatile page; /* published by the churner, with a reference */
+	volatile bool stop;
+	unsigned long locked, missed, bad, rounds;
+};
+
+/* On its own CPU: maps a page, forks a child (a second anon_vma), publishes the page, then
+ * lets the child die and unmaps: the anon_vmas are freed while the locker may be in
+ * page_lock_anon_vma() on that very page, which we keep referenced (as gup would). */
+static void lock_race_churn(void *arg)
+{
+	struct lock_race *r = arg;
+	struct mm_struct *mm = mmt_enter();
+
+	if (!mm) {
+		r->bad++;
+		r->stop = true;
+		return;
+	}
+	for (unsigned i = 0; i < 400 && !r->stop; i++) {
+		struct mm_struct *child;
+		struct page *p;
+
+		if (mmt_map(mm, UB, PGS(1), RW) || mmt_put(UB, i))
+			break;
+		p = page_at(mm, UB);
+		child = fork_mm(mm);
+		WRITE_ONCE(r->page, p);
+		ndelay_spin(50 * 1000);
+		if (child)
+			mm_put(child);
+		ndelay_spin(20 * 1000);
+		mmt_unmap(mm, UB, PGS(1)); /* the last unmap: anon_vmas freed */
+		ndelay_spin(20 * 1000);
+		WRITE_ONCE(r->page, NULL);
+		put_page(p);
+		r->rounds++;
+	}
+	r->stop = true;
+	mmt_leave(mm);
+}
+
+/* On another CPU: locks the published page's anon_vma over and over. Whenever it gets one,
+ * it must be alive: referenced, with chains (its last unlink needs the lock we hold), and
+ * locked. (The page itself may be unmapped, even freed, the moment after the check inside:
+ * a zap takes PTE locks, not this one.) */
+static void lock_race_locker(void *arg)
+{
+	struct lock_race *r = arg;
+
+	while (!r->stop) {
+		struct page *p = READ_ONCE(r->page);
+		struct anon_vma *av;
+
+		if (!p)
+			continue;
+		av = page_lock_anon_vma(p);
+		if (!av) {
+			r->missed++;
+			continue;
+		}
+		if (atomic_read(&av->refcount) <= 0 || list_empty(&av->chains) ||
+		    !mutex_is_locked(&av->root->lock))
+			r->bad++;
+		r->locked++;
+		page_unlock_anon_vma(av);
+	}
+}
+
+static void page_lock_anon_vma_never_returns_a_freed_anon_vma(struct ktest *t)
+{
+	unsigned long slow = stat(&rmap_stats.lock_slow), avs, window = rmap_race_window_ns;
+	struct lock_race r = { 0 };
+	struct task *churn, *locker;
+
+	if (num_online_cpus() < 3)
+		KTEST_SKIP(t, "needs three CPUs");
+	mmt_warm_caches();
+	avs = stat(&rmap_stats.anon_vmas);
+	churn = kthread_create(lock_race_churn, &r, "rmap-churn");
+	locker = kthread_create(lock_race_locker, &r, "rmap-lock");
+	KTEST_ASSERT(t, churn && locker);
+	kthread_bind(churn, (smp_processor_id() + 1) % num_online_cpus());
+	kthread_bind(locker, (smp_processor_id() + 2) % num_online_cpus());
+	rmap_race_window_ns = 20000; /* forced preemption point inside page_lock_anon_vma */
+	kthread_start(churn);
+	kthread_start(locker);
+	kthread_join(churn);
+	r.stop = true;
+	kthread_join(locker);
+	rmap_race_window_ns = window;
+	ktest_log(t, "%lu rounds: %lu locked, %lu found unmapped, %lu slow-path locks, %lu bad",
+		  r.rounds, r.locked, r.missed, stat(&rmap_stats.lock_slow) - slow, r.bad);
+	KTEST_EXPECT_EQ(t, r.bad, 0);
+	KTEST_EXPECT(t, r.locked > 0 && r.missed > 0);
+	KTEST_EXPECT_EQ(t, rmap_verify(), 0);
+	rcu_barrier();
+	KTEST_EXPECT_EQ(t, stat(&rmap_stats.anon_vmas), avs);
+}
+
+KTEST_SUITE(rmap, 0, KTEST_CASE(fork_tree_with_dead_middle_generations_keeps_rmap_exact),
+	    KTEST_CASE(try_to_unmap_and_page_referenced_reach_every_process),
+	    KTEST_CASE(page_lock_anon_vma_never_returns_a_freed_anon_vma));
