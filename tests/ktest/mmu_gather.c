@@ -239,7 +239,8 @@ static void concurrent_zaps_return_with_the_tlb_clean(struct ktest *t)
 struct walk_race {
 	struct mm_struct *mm;
 	volatile bool stop;
-	unsigned long pins, bad, bad_value;
+	volatile unsigned long calls, pins;
+	unsigned long bad, bad_value;
 };
 
 static unsigned long walk_addr(unsigned i)
@@ -265,6 +266,7 @@ static void walk_racer(void *arg)
 	use_mm(r->mm);
 	while (!r->stop)
 		for (unsigned i = 0; i < WALK_TABLES; i++) {
+			r->calls++;
 			if (get_user_pages_fast(walk_addr(i), 1, false, &pg) != 1)
 				continue;
 			v = *(unsigned long *)page_address(pg);
@@ -285,7 +287,7 @@ static void table_ipi_fallback_waits_for_a_lockless_walker(struct ktest *t)
 	const unsigned long len = WALK_TABLES * PMD_SIZE;
 	struct walk_race r = { 0 };
 	struct task *th;
-	unsigned rounds = 60;
+	unsigned rounds;
 
 	if (num_online_cpus() < 2)
 		KTEST_SKIP(t, "needs two CPUs");
@@ -299,7 +301,11 @@ static void table_ipi_fallback_waits_for_a_lockless_walker(struct ktest *t)
 	kthread_bind(th, (smp_processor_id() + 1) % num_online_cpus());
 	gup_fast_race_window_ns = 20000; /* 20 us with interrupts off per page pinned */
 	kthread_start(th);
-	for (unsigned round = 0; round < rounds; round++) {
+	while (!r.calls) /* the walker is walking before the first unmap */
+		cond_resched();
+	/* At least 60 rounds, and on until the walker has pinned a few pages (a loaded host may
+	 * give its CPU little time). */
+	for (rounds = 0; (rounds < 60 || r.pins < 20) && rounds < 3000; rounds++) {
 		KTEST_EXPECT_EQ(t, mmt_map(r.mm, UB, len, RW), 0);
 		for (unsigned i = 0; i < WALK_TABLES; i++)
 			KTEST_EXPECT_EQ(t, mmt_put(walk_addr(i), walk_pattern(walk_addr(i))), 0);
