@@ -504,6 +504,62 @@ static void exit_of_a_256_mib_process_with_the_tlb_model_on(void)
 	CHECK(s1.tlb_model_overflows == 0);
 }
 
+/* Migration through the debug call: a page shared by a parent and its forked child moves
+ * while both keep reading it, and a page written by two threads moves under their writes;
+ * nothing is lost (the kernel's rmap finds every mapping), and bad arguments are errors. */
+static volatile unsigned long *mig_page;
+static volatile int mig_stop;
+
+static void *mig_writer_thread(void *arg)
+{
+	unsigned long slot = (unsigned long)arg;
+
+	for (int i = 0; i < 20000; i++)
+		mig_page[slot]++;
+	return NULL;
+}
+
+static void migration_keeps_every_mapping_and_every_write(void)
+{
+	size_t pg = 4096;
+	unsigned long *shared =
+	    mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	mica_thread_t th[2];
+	int status, moved = 0;
+	pid_t pid;
+
+	CHECK(shared != MAP_FAILED);
+	if (shared == MAP_FAILED)
+		return;
+	shared[0] = 0xfeed;
+	pid = fork();
+	if (pid == 0) { /* the child reads the shared page while the parent moves it */
+		for (int i = 0; i < 200000; i++)
+			if (shared[0] != 0xfeed)
+				_exit(3);
+		_exit(0);
+	}
+	for (int i = 0; i < 50; i++)
+		moved += mica_migrate(shared) == 0;
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK(shared[0] == 0xfeed);
+	CHECK(moved > 0);
+
+	mig_page = (volatile unsigned long *)((char *)shared + pg);
+	CHECK(mica_thread_create(&th[0], mig_writer_thread, (void *)0) == 0);
+	CHECK(mica_thread_create(&th[1], mig_writer_thread, (void *)1) == 0);
+	for (int i = 0; i < 100; i++)
+		moved += mica_migrate((void *)mig_page) == 0;
+	CHECK(mica_thread_join(th[0], NULL) == 0 && mica_thread_join(th[1], NULL) == 0);
+	CHECK(mig_page[0] == 20000 && mig_page[1] == 20000);
+	printf("    # %d pages moved\n", moved);
+
+	CHECK(mica_migrate((char *)shared + 1) == -1 && errno == EINVAL);
+	CHECK(munmap(shared, 2 * pg) == 0);
+	CHECK(mica_migrate(shared) == -1 && errno == EFAULT);
+	CHECK(mica_migrate(BAD_KERNEL) == -1 && errno == EFAULT);
+}
+
 /* Processes, threads, copy-on-write, mmap: a workload that touches every kernel cache. */
 static int leak_workload(void)
 {
@@ -549,6 +605,8 @@ static const struct usertest tests[] = {
 	{ "madvise_dontneed_zeroes_and_errors", madvise_dontneed_zeroes_and_errors },
 	{ "exit_of_a_256_mib_process_with_the_tlb_model_on",
 	  exit_of_a_256_mib_process_with_the_tlb_model_on },
+	{ "migration_keeps_every_mapping_and_every_write",
+	  migration_keeps_every_mapping_and_every_write },
 	{ "nothing_leaked", nothing_leaked },
 };
 #define NTESTS (int)(sizeof(tests) / sizeof(tests[0]))

@@ -51,6 +51,7 @@ struct page {
 #define PG_slab 0x04UL		/* part of a slab (kernel/mm/slab.c) */
 #define PG_kmalloc_large 0x08UL /* first frame of a kmalloc() bigger than the largest cache */
 #define PG_pgtable 0x10UL	/* a page-table page of some mm (kernel/mm/pgtable.c) */
+#define PG_migrating 0x20UL	/* being moved to another frame (kernel/mm/migrate.c) */
 #define PG_ORDER_SHIFT 8
 #define PG_ORDER_MASK (0xffUL << PG_ORDER_SHIFT)
 #define PAGE_MAPPING_ANON 0x1UL

@@ -42,10 +42,10 @@ struct vm_area_struct;
 struct mm_struct;
 
 struct anon_vma {
-	struct anon_vma *root;	 /* the tree's first anon_vma: its lock is everyone's */
-	struct mutex lock;	 /* used in the root only (AV-1) */
-	atomic_t refcount;	 /* 1 while chained, + each anon_vma whose root this is, + holders */
-	struct anon_vma *parent; /* the anon_vma of the VMA this one's VMA was forked from */
+	struct anon_vma *root; /* the tree's first anon_vma: its lock is everyone's */
+	struct mutex lock;     /* used in the root only (AV-1) */
+	atomic_t refcount;     /* 1 while chained, + each anon_vma whose root this is, + holders */
+	struct anon_vma *parent;       /* the anon_vma of the VMA this one's VMA was forked from */
 	unsigned long num_children;    /* anon_vmas whose parent this is (root: +1 for itself) */
 	unsigned long num_active_vmas; /* VMAs whose vma->anon_vma this is */
 	struct list_head chains;       /* anon_vma_chain.same_anon_vma (root lock) */
@@ -73,6 +73,10 @@ int anon_vma_fork(struct vm_area_struct *dst, struct vm_area_struct *src);
 void unlink_anon_vmas(struct vm_area_struct *vma);
 /* Moves every chain of from to to (to has none): a merge that keeps to and frees from. */
 void anon_vma_move_chains(struct vm_area_struct *to, struct vm_area_struct *from);
+/* Locks (unlocks) vma's anon_vma, if it has one: around changes of its start, end or pgoff,
+ * which rmap walkers read to find a page's address. */
+void anon_vma_lock_vma(struct vm_area_struct *vma);
+void anon_vma_unlock_vma(struct vm_area_struct *vma);
 /* True if a and b are chained to exactly the same anon_vmas. */
 bool anon_vma_same_chains(struct vm_area_struct *a, struct vm_area_struct *b);
 
@@ -113,15 +117,32 @@ bool try_to_unmap(struct page *page);
 /* How many mappings of page were young; clears their young bits (AV-8). */
 int page_referenced(struct page *page);
 
+/*
+ * Migration (kernel/mm/migrate.c): moves page (anonymous, mapped; the caller holds one
+ * reference) to a new frame, every mapping included. 0, -EAGAIN (someone else holds a
+ * reference, a pin say, or moves it already), -ENOMEM, -EINVAL (not a mapped anonymous page).
+ * May sleep. While it runs, the PTEs are migration entries: a fault on one waits.
+ */
+int migrate_page(struct page *page);
+/* migrate_page() for the page mapped at addr in the caller's mm (the debug syscall). */
+int migrate_user_page(unsigned long addr);
+bool page_migrating(struct page *page);
+void wait_on_page_migration(struct page *page);
+struct migrate_stats {
+	unsigned long moved; /* pages moved */
+	unsigned long busy;  /* attempts abandoned for a reference not ours */
+};
+extern struct migrate_stats migrate_stats;
+
 /* Checks invariants 1 and 2 over every mm; logs each violation (at most a few) and returns
  * how many there were. For tests, on a quiet system (no mm changing meanwhile). */
 unsigned long rmap_verify(void);
 
 struct rmap_stats {
-	unsigned long anon_vmas, chains;	 /* alive now */
-	unsigned long anon_vmas_reused_fork; /* AV-4 reuse of an idle anon_vma */
+	unsigned long anon_vmas, chains;	  /* alive now */
+	unsigned long anon_vmas_reused_fork;	  /* AV-4 reuse of an idle anon_vma */
 	unsigned long anon_vmas_reused_neighbour; /* AV-3 */
-	unsigned long lock_slow;		 /* page_lock_anon_vma took the refcount path */
+	unsigned long lock_slow;		  /* page_lock_anon_vma took the refcount path */
 };
 extern struct rmap_stats rmap_stats;
 

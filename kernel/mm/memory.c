@@ -153,6 +153,26 @@ static int do_present_fault(struct vm_area_struct *vma, pmd_t *pmd, unsigned lon
 		spin_unlock(ptl);
 		return -EAGAIN;
 	}
+	if (!pte_accessible(orig)) {
+		/* No access in a VMA that allows it: a migration entry (<mica/rmap.h>). Wait for
+		 * the move to finish, then fault again; one left over (a fork copied it while the
+		 * move was being abandoned) just gets its access back. */
+		struct page *page = pfn_to_page(pte_pfn(orig));
+
+		if (page_migrating(page)) {
+			get_page(page); /* mapped here, so not the first reference */
+			spin_unlock(ptl);
+			wait_on_page_migration(page);
+			put_page(page);
+			return -EAGAIN;
+		}
+		entry = pfn_pte(pte_pfn(orig), vma->vm_flags);
+		if (atomic_read(&page->mapcount) > 1)
+			entry = pte_wrprotect(entry);
+		set_pte_at(mm, addr, ptep, entry);
+		spin_unlock(ptl);
+		return -EAGAIN; /* the access itself may still need copy-on-write */
+	}
 	if ((flags & FAULT_WRITE) && !pte_write(orig))
 		return do_wp_page(vma, pmd, addr, ptep, ptl, orig);
 	if (flags & FAULT_WRITE)
@@ -333,6 +353,8 @@ void change_protection(struct mm_struct *mm, unsigned long start, unsigned long 
 
 			if (pte_none(old))
 				continue;
+			if (!pte_accessible(old) && page_migrating(pfn_to_page(pte_pfn(old))))
+				continue; /* the move installs what the VMA says once it is done */
 			while (a >= vma->vm_end)
 				vma = vma_next_of(mm, vma);
 			new = pfn_pte(pte_pfn(old), vma->vm_flags);

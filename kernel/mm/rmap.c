@@ -103,6 +103,18 @@ static void anon_vma_unlock(struct anon_vma *av)
 	mutex_unlock(&av->root->lock);
 }
 
+void anon_vma_lock_vma(struct vm_area_struct *vma)
+{
+	if (vma->anon_vma)
+		anon_vma_lock(vma->anon_vma);
+}
+
+void anon_vma_unlock_vma(struct vm_area_struct *vma)
+{
+	if (vma->anon_vma)
+		anon_vma_unlock(vma->anon_vma);
+}
+
 static struct anon_vma_chain *avc_alloc(void)
 {
 	struct anon_vma_chain *avc = kmem_cache_alloc(avc_cachep, GFP_KERNEL | __GFP_NOWARN);
@@ -120,8 +132,7 @@ static void avc_free(struct anon_vma_chain *avc)
 
 /* Links vma and av through avc. The root's lock held (av's chains), and vma's list is the
  * caller's (mmap_lock for write, or the page_table_lock in anon_vma_prepare). */
-static void avc_link(struct anon_vma_chain *avc, struct vm_area_struct *vma,
-		     struct anon_vma *av)
+static void avc_link(struct anon_vma_chain *avc, struct vm_area_struct *vma, struct anon_vma *av)
 {
 	avc->vma = vma;
 	avc->anon_vma = av;
@@ -142,8 +153,8 @@ static struct anon_vma *reusable_neighbour(struct vm_area_struct *vma)
 	for (int i = 0; i < 2; i++) {
 		struct vm_area_struct *lo = i ? vma : n[0], *hi = i ? n[1] : vma;
 
-		if (!n[i] || !n[i]->anon_vma || n[i]->anon_vma_chain.next->next !=
-						       &n[i]->anon_vma_chain)
+		if (!n[i] || !n[i]->anon_vma ||
+		    n[i]->anon_vma_chain.next->next != &n[i]->anon_vma_chain)
 			continue; /* none, no anon_vma yet, or more than one chain */
 		if (lo->vm_end == hi->vm_start && lo->vm_flags == hi->vm_flags &&
 		    lo->vm_pgoff + vma_pages(lo) == hi->vm_pgoff)
@@ -483,8 +494,8 @@ bool rmap_walk(struct page *page,
 
 /* The PTE mapping page at addr in vma's mm, locked, or NULL. The anon_vma lock held: the
  * VMA is still chained, so its tables are not freed under us (invariant 4). */
-static pte_t *page_check_address(struct page *page, struct vm_area_struct *vma,
-				 unsigned long addr, spinlock_t **ptlp)
+static pte_t *page_check_address(struct page *page, struct vm_area_struct *vma, unsigned long addr,
+				 spinlock_t **ptlp)
 {
 	pmd_t *pmd;
 	pte_t *ptep = walk_pmd(vma->vm_mm, addr, false, &pmd);
@@ -575,8 +586,8 @@ static bool chained_to(struct vm_area_struct *vma, struct anon_vma *av)
 {
 	struct anon_vma_chain *avc;
 
-	list_for_each_entry(avc, &vma->anon_vma_chain, same_vma) if (avc->anon_vma == av) return
-	    true;
+	list_for_each_entry(avc, &vma->anon_vma_chain,
+			    same_vma) if (avc->anon_vma == av) return true;
 	return false;
 }
 
@@ -601,10 +612,11 @@ static void verify_mm(struct mm_struct *mm, void *arg)
 			v->ptes[page_to_pfn(page) - mem_map_first_pfn]++;
 			av = page_anon_vma(page);
 			if (!av || !chained_to(vma, av))
-				verify_error(v,
-					     "frame 0x%lx at 0x%lx in mm %p: its anon_vma %p has no "
-					     "chain to the VMA mapping it",
-					     page_to_pfn(page), a, mm, av);
+				verify_error(
+				    v,
+				    "frame 0x%lx at 0x%lx in mm %p: its anon_vma %p has no "
+				    "chain to the VMA mapping it",
+				    page_to_pfn(page), a, mm, av);
 			else if (vma_address(page, vma) != a)
 				verify_error(v,
 					     "frame 0x%lx at 0x%lx in mm %p: its index %lu says "
@@ -615,8 +627,7 @@ static void verify_mm(struct mm_struct *mm, void *arg)
 	up_read(&mm->mmap_lock);
 }
 
-static bool count_one(struct page *page, struct vm_area_struct *vma, unsigned long addr,
-		      void *arg)
+static bool count_one(struct page *page, struct vm_area_struct *vma, unsigned long addr, void *arg)
 {
 	spinlock_t *ptl;
 

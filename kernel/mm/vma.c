@@ -179,7 +179,9 @@ static void vma_fold(struct mm_struct *mm, struct vm_area_struct *prev, struct v
 		anon_vma_move_chains(prev, next);
 	else
 		unlink_anon_vmas(next);
+	anon_vma_lock_vma(prev);
 	prev->vm_end = next->vm_end;
+	anon_vma_unlock_vma(prev);
 	vma_unlink_free(mm, next);
 }
 
@@ -213,10 +215,14 @@ int vma_insert(struct mm_struct *mm, unsigned long start, unsigned long len, uns
 	if (to_prev && to_next) { /* fills the gap exactly: prev swallows new and next */
 		vma_fold(mm, prev, next);
 	} else if (to_prev) {
+		anon_vma_lock_vma(prev);
 		prev->vm_end = end;
+		anon_vma_unlock_vma(prev);
 	} else if (to_next) {
+		anon_vma_lock_vma(next);
 		next->vm_start = start;
 		next->vm_pgoff = pgoff;
+		anon_vma_unlock_vma(next);
 	} else {
 		if (!(v = vma_alloc()))
 			return -ENOMEM;
@@ -241,6 +247,13 @@ static struct vm_area_struct *vma_spare_for(struct vm_area_struct *vma)
 
 	if (!spare)
 		return NULL;
+	/* A twin of vma until the split trims both: an rmap walker may meet it on the chains
+	 * from the moment it is linked there, and must find a sane VMA. */
+	spare->vm_mm = vma->vm_mm;
+	spare->vm_start = vma->vm_start;
+	spare->vm_end = vma->vm_end;
+	spare->vm_flags = vma->vm_flags;
+	spare->vm_pgoff = vma->vm_pgoff;
 	spare->anon_vma = vma->anon_vma;
 	if (anon_vma_clone(spare, vma)) {
 		kmem_cache_free(vm_area_cachep, spare);
@@ -254,12 +267,13 @@ static struct vm_area_struct *vma_spare_for(struct vm_area_struct *vma)
 static void __vma_split(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr,
 			struct vm_area_struct *spare)
 {
-	spare->vm_mm = vma->vm_mm;
+	anon_vma_lock_vma(vma); /* walkers see both halves change at once */
 	spare->vm_flags = vma->vm_flags;
 	spare->vm_end = vma->vm_end;
 	spare->vm_start = addr;
 	spare->vm_pgoff = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
 	vma->vm_end = addr;
+	anon_vma_unlock_vma(vma);
 	list_add(&spare->vm_list, &vma->vm_list);
 	mm->map_count++;
 }
@@ -347,7 +361,6 @@ static void split_edges(struct mm_struct *mm, unsigned long start, unsigned long
 		spare[used++] = NULL;
 	}
 }
-
 
 /*
  * The page-table half of munmap (MG-6), after split_edges() made [start, end) whole VMAs:

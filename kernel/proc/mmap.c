@@ -9,6 +9,7 @@
  */
 #include <mica/errno.h>
 #include <mica/mm_types.h>
+#include <mica/rmap.h>
 #include <uapi/mica/abi.h>
 
 #include "proc_internal.h"
@@ -110,6 +111,12 @@ long sys_madvise(const unsigned long *a)
 	if (advice != MADV_DONTNEED)
 		return 0;
 	return zap_page_range(current_proc()->mm, addr, len);
+}
+
+/* mica_migrate(addr): moves the page at addr (page aligned, mapped) to another frame. */
+long sys_mica_migrate(const unsigned long *a)
+{
+	return migrate_user_page(a[0]);
 }
 
 long sys_mprotect(const unsigned long *a)

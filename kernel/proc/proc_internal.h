@@ -55,6 +55,7 @@ long sys_mmap(const unsigned long *a);
 long sys_munmap(const unsigned long *a);
 long sys_mprotect(const unsigned long *a);
 long sys_madvise(const unsigned long *a);
+long sys_mica_migrate(const unsigned long *a);
 long sys_brk(const unsigned long *a);
 long sys_mica_procs(const unsigned long *a);
 

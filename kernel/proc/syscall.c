@@ -272,6 +272,7 @@ static const syscall_fn syscall_table[NR_SYSCALLS] = {
 	[SYS_gettid] = sys_gettid,
 	[SYS_mica_procs] = sys_mica_procs,
 	[SYS_madvise] = sys_madvise,
+	[SYS_mica_migrate] = sys_mica_migrate,
 };
 
 void do_syscall(struct trap_frame *tf)

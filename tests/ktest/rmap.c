@@ -156,7 +156,8 @@ static void fork_tree_with_dead_middle_generations_keeps_rmap_exact(struct ktest
 		tr.val[i][8] = 0; /* a new page there: zero */
 	}
 	errors = rmap_verify();
-	ktest_log(t, "%u address spaces, %lu anon_vmas and %lu chains alive, %lu idle anon_vmas "
+	ktest_log(t,
+		  "%u address spaces, %lu anon_vmas and %lu chains alive, %lu idle anon_vmas "
 		  "adopted by forks, %lu rmap_verify errors",
 		  tr.n, stat(&rmap_stats.anon_vmas) - avs, stat(&rmap_stats.chains) - chains,
 		  stat(&rmap_stats.anon_vmas_reused_fork) - reused, errors);
@@ -344,6 +345,161 @@ static void page_lock_anon_vma_never_returns_a_freed_anon_vma(struct ktest *t)
 	KTEST_EXPECT_EQ(t, stat(&rmap_stats.anon_vmas), avs);
 }
 
+/* ---- migration (AV-9's second consumer) ---- */
+
+#define MIG_WRITERS 3
+#define MIG_READERS 2
+#define MIG_ITERS 20000
+
+struct mig_race {
+	struct mm_struct *mm;		      /* the writers' process */
+	struct mm_struct *child[MIG_READERS]; /* forked: they share page 1, read-only */
+	volatile bool stop;
+	unsigned writers_done;		 /* atomic */
+	unsigned long iters;		 /* each writer's increments, at least */
+	volatile bool enough;		 /* the mover has moved enough: writers may stop */
+	unsigned long done[MIG_WRITERS]; /* increments each writer made */
+	unsigned long bad_reads, reads;
+};
+
+static unsigned long mig_iters;
+
+struct mig_arg {
+	struct mig_race *r;
+	unsigned i;
+};
+
+/* A thread of the writers' process: increments its own word of page 0 (at least r->iters
+ * times, and on until the mover has moved enough pages), through the user-copy routines (each a
+ * load and a store that may fault on a migration entry mid-way). Any write lost to a move shows as
+ * a short count at the end. */
+static void mig_writer(void *arg)
+{
+	struct mig_arg *a = arg;
+	unsigned long v;
+
+	unsigned long n;
+
+	use_mm(a->r->mm);
+	for (n = 0; n < a->r->iters || !a->r->enough; n++) {
+		if (mmt_get(UB + a->i * sizeof(long), &v) ||
+		    mmt_put(UB + a->i * sizeof(long), v + 1))
+			break;
+	}
+	a->r->done[a->i] = n;
+	unuse_mm(a->r->mm);
+	__atomic_add_fetch(&a->r->writers_done, 1, __ATOMIC_RELEASE);
+}
+
+/* A forked process reading the shared page 1, whose value never changes. */
+static void mig_reader(void *arg)
+{
+	struct mig_arg *a = arg;
+	unsigned long v;
+
+	use_mm(a->r->child[a->i]);
+	while (!a->r->stop) {
+		if (mmt_get(UB + PGS(1), &v) || v != 0x5a5a)
+			a->r->bad_reads++;
+		a->r->reads++;
+	}
+	unuse_mm(a->r->child[a->i]);
+}
+
+/* One run: the writers' process with two forked readers; pages 0 (written) and 1 (shared)
+ * moved again and again until the writers are done. Returns false on a setup failure. */
+static bool migration_run(struct ktest *t, struct mig_race *r, unsigned long *tries)
+{
+	struct mig_arg wa[MIG_WRITERS], ra[MIG_READERS];
+	struct task *w[MIG_WRITERS], *rd[MIG_READERS];
+	unsigned long v, moved = 0;
+
+	*r = (struct mig_race){ .iters = mig_iters };
+	*tries = 0;
+	r->mm = mm_create();
+	if (!KTEST_EXPECT(t, r->mm))
+		return false;
+	use_mm(r->mm);
+	KTEST_EXPECT_EQ(t, mmt_map(r->mm, UB, PGS(2), RW), 0);
+	KTEST_EXPECT_EQ(t, mmt_put(UB, 0), 0);
+	KTEST_EXPECT_EQ(t, mmt_put(UB + PGS(1), 0x5a5a), 0);
+	unuse_mm(r->mm);
+	for (unsigned i = 0; i < MIG_READERS; i++) {
+		r->child[i] = fork_mm(r->mm);
+		ra[i] = (struct mig_arg){ r, i };
+		rd[i] = r->child[i] ? kthread_create(mig_reader, &ra[i], "mig-read") : NULL;
+		if (!KTEST_EXPECT(t, rd[i] != NULL))
+			return false; /* (leaks this run's setup: the case fails anyway) */
+		kthread_bind(rd[i], (smp_processor_id() + 1 + i) % num_online_cpus());
+	}
+	for (unsigned i = 0; i < MIG_WRITERS; i++) {
+		wa[i] = (struct mig_arg){ r, i };
+		w[i] = kthread_create(mig_writer, &wa[i], "mig-write");
+		if (!KTEST_EXPECT(t, w[i] != NULL))
+			return false;
+		kthread_bind(w[i], (smp_processor_id() + 1 + i) % num_online_cpus());
+	}
+	for (unsigned i = 0; i < MIG_READERS; i++)
+		kthread_start(rd[i]);
+	for (unsigned i = 0; i < MIG_WRITERS; i++)
+		kthread_start(w[i]);
+	while (__atomic_load_n(&r->writers_done, __ATOMIC_ACQUIRE) < MIG_WRITERS) {
+		for (unsigned p = 0; p < 2; p++) {
+			struct page *pg = page_at(r->mm, UB + PGS(p));
+
+			if (pg) {
+				moved += migrate_page(pg) == 0;
+				put_page(pg);
+				(*tries)++;
+			}
+		}
+		if (moved >= 50 || *tries > 100000)
+			r->enough = true;
+		cond_resched();
+	}
+	for (unsigned i = 0; i < MIG_WRITERS; i++)
+		kthread_join(w[i]);
+	r->stop = true;
+	for (unsigned i = 0; i < MIG_READERS; i++)
+		kthread_join(rd[i]);
+	for (unsigned i = 0; i < MIG_WRITERS; i++) {
+		KTEST_EXPECT_EQ(t, get_in(r->mm, UB + i * sizeof(long), &v), 0);
+		KTEST_EXPECT_EQ(t, v, r->done[i]);
+	}
+	KTEST_EXPECT_EQ(t, r->bad_reads, 0);
+	KTEST_EXPECT_EQ(t, rmap_verify(), 0);
+	for (unsigned i = 0; i < MIG_READERS; i++)
+		mm_put(r->child[i]);
+	mm_put(r->mm);
+	return true;
+}
+
+static void migration_under_concurrent_access_loses_no_write(struct ktest *t)
+{
+	unsigned long free_before, moved, busy, tries;
+	struct mig_race r;
+
+	if (num_online_cpus() < 2)
+		KTEST_SKIP(t, "needs two CPUs");
+	/* A short first run warms every cache and thread stack the real one uses. */
+	mig_iters = 200;
+	KTEST_ASSERT(t, migration_run(t, &r, &tries));
+	free_before = mmt_free_pages();
+	moved = stat(&migrate_stats.moved);
+	busy = stat(&migrate_stats.busy);
+	mig_iters = MIG_ITERS;
+	KTEST_ASSERT(t, migration_run(t, &r, &tries));
+	moved = stat(&migrate_stats.moved) - moved;
+	ktest_log(t,
+		  "%lu migrations tried, %lu moved, %lu abandoned (busy); %lu+%lu+%lu writes, "
+		  "%lu reads, %lu bad",
+		  tries, moved, stat(&migrate_stats.busy) - busy, r.done[0], r.done[1], r.done[2],
+		  r.reads, r.bad_reads);
+	KTEST_EXPECT(t, moved >= 20);
+	KTEST_EXPECT_EQ(t, mmt_free_pages(), free_before);
+}
+
 KTEST_SUITE(rmap, 0, KTEST_CASE(fork_tree_with_dead_middle_generations_keeps_rmap_exact),
 	    KTEST_CASE(try_to_unmap_and_page_referenced_reach_every_process),
-	    KTEST_CASE(page_lock_anon_vma_never_returns_a_freed_anon_vma));
+	    KTEST_CASE(page_lock_anon_vma_never_returns_a_freed_anon_vma),
+	    KTEST_CASE(migration_under_concurrent_access_loses_no_write));

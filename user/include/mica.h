@@ -38,6 +38,12 @@ long mica_stats(struct mica_stats *buf, size_t size);
  */
 long mica_procs(struct mica_proc *buf, size_t n);
 
+/* Moves the page mapped at addr (page aligned) to another physical frame, for every process
+ * that maps it; the contents stay. A debug call, for tests of the kernel's migration. Returns
+ * 0, or -1 with errno: EINVAL (unaligned), EFAULT (nothing mapped), EAGAIN (pinned or being
+ * moved already: try again), ENOMEM. */
+int mica_migrate(void *addr);
+
 /* This thread's id; the pid for a process's first thread. Cannot fail. */
 int mica_gettid(void);
 

@@ -43,6 +43,11 @@ long mica_stats(struct mica_stats *buf, size_t size)
 	return __mica_call2(SYS_mica_stats, buf, size);
 }
 
+int mica_migrate(void *addr)
+{
+	return (int)__mica_call1(SYS_mica_migrate, addr);
+}
+
 long mica_procs(struct mica_proc *buf, size_t n)
 {
 	return __mica_call2(SYS_mica_procs, buf, n);

@@ -57,7 +57,10 @@
 	21	       /* (struct mica_proc *buf, size_t n) -> how many processes exist \
 			* (all of them, even if more than n; the first n are written) */
 #define SYS_madvise 22 /* (void *addr, size_t len, int advice) -> 0 */
-#define NR_SYSCALLS 23
+#define SYS_mica_migrate                                                               \
+	23 /* (void *addr) -> 0: the page mapped at addr moves to another frame, every \
+	    * process that maps it included (a debug call: -EAGAIN if it is pinned or busy) */
+#define NR_SYSCALLS 24
 
 /* ---- mmap / mprotect (Linux's values) ---- */
 #define PROT_NONE 0x0
