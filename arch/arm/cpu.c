@@ -1,6 +1,8 @@
 /* Per-CPU set-up: where this CPU's exceptions go, and its share of the interrupt controller. */
 #include <asm/cp15.h>
+#include <asm/mmu.h>
 #include <mica/arch.h>
+#include <mica/asid.h>
 #include <mica/cpu.h>
 
 #include "arm.h"
@@ -16,8 +18,13 @@ void arm_set_vectors(void)
 	__asm__ __volatile__("isb" : : : "memory");
 }
 
+/* On the boot CPU also turns on the ASID allocator: the first hook after the command line is
+ * read (asid_bits=) and before any user mm runs. Short descriptors have 8-bit ASIDs (ARM ARM
+ * B4.1, "CONTEXTIDR"); arch_switch_mm() (mmu.c) loads them. */
 void arch_cpu_init(struct cpu *c)
 {
 	arm_set_vectors();
 	arm_gic_init_cpu(c);
+	if (c->id == 0)
+		asid_init(ARM_ASID_BITS);
 }

@@ -78,7 +78,7 @@ arm_mmu_enable:
 	mcr	p15, 0, r1, c7, c5, 0		@ ICIALLU
 	mcr	p15, 0, r1, c7, c5, 6		@ BPIALL: branch predictor
 	mcr	p15, 0, r1, c2, c0, 2		@ TTBCR = 0: TTBR0 maps all 4 GiB, short descriptors
-	mcr	p15, 0, r1, c13, c0, 1		@ CONTEXTIDR = 0 (UNKNOWN at reset): ASID 0 for all
+	mcr	p15, 0, r1, c13, c0, 1		@ CONTEXTIDR = 0 (UNKNOWN at reset): ASID 0, the kernel's
 	orr	r0, r0, #ARM_TTBR_WALK_WBWA
 	mcr	p15, 0, r0, c2, c0, 0		@ TTBR0
 	mov	r1, #ARM_DACR_D0_CLIENT

@@ -6,6 +6,7 @@
  * devices the port uses as Device memory, everything else unmapped (a translation fault).
  * Kernel threads run on it (init_mm); every user address space starts as a copy of it
  * (pgd_alloc()) and adds second-level tables in [USER_BASE, USER_TOP) (<asm/pgtable.h>).
+ * Its entries are all global sections, which arch_switch_mm() relies on.
  * Good breakpoints: arch_switch_mm, arch_local_flush_tlb_range.
  */
 #include <asm/cp15.h>
@@ -81,28 +82,52 @@ pgd_t *arch_kernel_pgd(void)
 	return (pgd_t *)arm_kernel_pgd;
 }
 
-/* ---- TLB maintenance (<mica/tlbflush.h>) ----
+/* ---- TLB maintenance (<mica/tlbflush.h>; docs/port-arm.md, "TLB rules") ----
+ *
  * ARM ARM B4.2.2, "TLB maintenance operations": the *IS forms act on every CPU in the
- * inner-shareable domain (all of them here), hence ARCH_TLB_BROADCAST. The DSB ISHST before
- * an invalidation completes the table stores it is for; the DSB ISH after waits until every
- * CPU has done it; the ISB makes this CPU's next instructions translate afresh (B3.10.1).
- * No ASIDs yet: every address space runs with CONTEXTIDR.ASID = 0, so the ASID field of an
- * MVA operation is 0. */
+ * inner-shareable domain (all of them here), hence ARCH_TLB_BROADCAST and no shootdown IPI.
+ * The DSB ISHST before an invalidation completes the table stores it is for; an invalidation
+ * is complete only after a DSB (ISH for the broadcast forms: it waits for every CPU), and the
+ * ISB makes this CPU's next instructions translate afresh (B3.10.1, "TLB maintenance
+ * operations and the memory order model").
+ *
+ * User entries are non-global (nG, <asm/pgtable.h>): they match only under the ASID in
+ * CONTEXTIDR when they were loaded. The kernel's sections are global (nG clear, mmu.h) and
+ * match under every ASID, so the kernel never needs invalidating at a switch.
+ */
 
+/*
+ * TLBIMVAAIS, by address for ALL ASIDs (the Multiprocessing Extensions' form, B4.2.2), rather
+ * than TLBIMVAIS with asid_of(mm). After a rollover an mm may hold a new number while a CPU
+ * that has not yet flushed (it will, at its next switch: <mica/asid.h>) still caches entries
+ * of it, and walks through its tables, under the OLD number; TLBIMVAIS with the new number
+ * would leave those. They could not be used before that CPU's own flush, but the TLB model
+ * counts a broadcast range flush as done on every CPU, and with all ASIDs it is: what the
+ * model calls gone is gone. Invalidation by MVA also drops the walk-cache entries for the
+ * address (intermediate table walks, Cortex-A15 TRM 5.6). The price: other mms' entries for
+ * the same addresses go too, and are walked again on their next use.
+ */
 void arch_local_flush_tlb_range(struct mm_struct *mm, unsigned long start, unsigned long end)
 {
 	(void)mm;
 	arm_pgtable_sync();
-	/* TLBIMVAIS: the entries for one page (MVA in bits[31:12], ASID 0 in bits[7:0]). */
+	/* The MVA in bits[31:12], bits[11:0] SBZ. */
 	for (unsigned long a = start & PAGE_MASK; a < end; a += PAGE_SIZE)
-		__asm__ __volatile__("mcr p15, 0, %0, c8, c3, 1" : : "r"(a) : "memory");
+		__asm__ __volatile__("mcr p15, 0, %0, c8, c3, 3" : : "r"(a) : "memory");
 	__asm__ __volatile__("dsb ish\n\tisb" : : : "memory");
 }
 
+/*
+ * TLBIALLIS: every entry of every ASID on every CPU, walk caches too. The hook has no mm, and
+ * flush_tlb_mm() uses it after freeing page tables (the walk caches must go: Cortex-A15 TRM
+ * 5.6) as well as for big ranges; TLBIASIDIS(asid_of(mm)) would do for the latter but, like
+ * TLBIMVAIS above, would miss an unflushed CPU's entries under the mm's old number, and the
+ * TLB model counts this as a full flush of every CPU (it is).
+ */
 void arch_local_flush_tlb_all(void)
 {
 	arm_pgtable_sync();
-	__asm__ __volatile__("mcr p15, 0, %0, c8, c3, 0\n\t" /* TLBIALLIS: walk caches too */
+	__asm__ __volatile__("mcr p15, 0, %0, c8, c3, 0\n\t"
 			     "dsb ish\n\t"
 			     "isb"
 			     :
@@ -110,23 +135,53 @@ void arch_local_flush_tlb_all(void)
 			     : "memory");
 }
 
+/* Context synchronization: the CP15 writes and TLB maintenance before it are seen by every
+ * instruction after it, walks included (ARM ARM A3.8.3, "Instruction Synchronization
+ * Barrier"). */
+static inline void arm_isb(void)
+{
+	__asm__ __volatile__("isb" : : : "memory");
+}
+
 /*
- * TTBR0 = next's table (physical = virtual) with the walk attributes head.S uses. Without
- * ASIDs the previous mm's non-global entries would still match, so this CPU's TLB is emptied
- * after the switch (TLBIALL, local: the other CPUs keep their own mms' entries). The DSB
- * first completes the stores that built next's tables (pgd_alloc()'s copy, say).
+ * Loads next's table with ASID asid on this CPU (<mica/tlbflush.h>). The ASID (CONTEXTIDR)
+ * and the table (TTBR0) are two registers, written one after the other; between the two, a
+ * walk (a speculative one too) could put an entry of the OLD table in the TLB tagged with the
+ * NEW ASID, or the reverse, and that entry would outlive the switch. ARM ARM B3.10.4,
+ * "Synchronization of changes of ASID and TTBR", gives two ways out; Mica takes the one with a
+ * table holding only global entries, and the kernel's own table is exactly that (sections,
+ * no second-level tables, so no walk-cache entries either):
+ *
+ *     TTBR0 = arm_kernel_pgd, ISB      from here, a walk can only allocate global entries
+ *     [flush: TLBIALL, DSB]            this CPU's entries of every ASID, walk caches too
+ *     CONTEXTIDR = asid, ISB           the new ASID, still on the global-only table
+ *     TTBR0 = next->pgd, ISB           from here, walks allocate entries tagged asid
+ *
+ * The other way, a reserved ASID (0) during the change, is not safe here: ASID 0 is init_mm's,
+ * and entries (walk-cache ones included, Cortex-A15 TRM 5.6) tagged 0 from the old or the new
+ * table would stay in the TLB and need a flush before their tables could be freed.
+ *
+ * flush is true after a rollover (and always without ASIDs): this CPU must lose every entry of
+ * every ASID before it loads a recycled number. The local TLBIALL is enough: entries tagged
+ * with a number live only in the TLB of a CPU that loaded it, every CPU was told by the
+ * rollover to flush before its own next switch, and an entry on one CPU is never used by
+ * another. A broadcast would only empty the other CPUs' TLBs again, once per CPU.
+ * The first DSB completes the stores that built next's tables (pgd_alloc()'s copy, say).
  */
 void arch_switch_mm(struct mm_struct *next, unsigned long asid, bool flush)
 {
-	(void)asid; /* no ASIDs yet (asid_init() not called): always 0, and flush always true */
-	(void)flush;
+	BUG_ON(asid & ~ARM_CONTEXTIDR_ASID_MASK);
 	arm_pgtable_sync();
+	arm_write_ttbr0((u32)(unsigned long)arm_kernel_pgd | ARM_TTBR_WALK_WBWA);
+	arm_isb();
+	if (flush)
+		__asm__ __volatile__("mcr p15, 0, %0, c8, c7, 0\n\t" /* TLBIALL */
+				     "dsb nsh"
+				     :
+				     : "r"(0)
+				     : "memory");
+	arm_write_contextidr((u32)asid); /* PROCID (bits[31:8]) 0: Mica sets no trace id */
+	arm_isb();
 	arm_write_ttbr0((u32)(unsigned long)next->pgd | ARM_TTBR_WALK_WBWA);
-	__asm__ __volatile__("isb\n\t"
-			     "mcr p15, 0, %0, c8, c7, 0\n\t" /* TLBIALL */
-			     "dsb nsh\n\t"
-			     "isb"
-			     :
-			     : "r"(0)
-			     : "memory");
+	arm_isb();
 }

@@ -10,7 +10,10 @@
  * Page tables: one identity map of the low 4 GiB with 2 MiB pages (PML4 -> 1 PDPT -> 4 page
  * directories), built once by the boot CPU and shared by all. It covers the kernel, RAM up to
  * 4 GiB and the LAPIC/IOAPIC/HPET MMIO near 0xfee00000. Memory types come from the MTRRs the
- * firmware set (UC for the MMIO hole), so every entry is plain write-back.
+ * firmware set (UC for the MMIO hole), so every entry is plain write-back. The 2 MiB entries
+ * are global (G): once x86_mmu_init_cpu() sets CR4.PGE, CR3 loads keep their TLB entries
+ * (SDM 3A 4.10.2.4); until then G is ignored. The map never changes after boot, so no global
+ * entry ever needs invalidating.
  */
 #include <asm/boot.h>
 #include <asm/pvh.h>
@@ -54,7 +57,7 @@ x86_pvh_entry:
 	xor %eax, %eax
 	rep stosb
 
-	/* PML4[0] -> PDPT; PDPT[0..3] -> the 4 page directories; 2048 PDEs of 2 MiB each. */
+	/* PML4[0] -> PDPT; PDPT[0..3] -> the 4 page directories; 2048 global PDEs of 2 MiB. */
 	movl $(x86_pdpt + X86_PTE_P + X86_PTE_W), x86_pml4
 	mov $(x86_pd + X86_PTE_P + X86_PTE_W), %eax
 	xor %ecx, %ecx
@@ -63,7 +66,7 @@ x86_pvh_entry:
 	inc %ecx
 	cmp $4, %ecx
 	jb 2b
-	mov $(X86_PTE_P + X86_PTE_W + X86_PTE_PS), %eax
+	mov $(X86_PTE_P + X86_PTE_W + X86_PTE_PS + X86_PTE_G), %eax
 	xor %ecx, %ecx
 3:	mov %eax, x86_pd(, %ecx, 8)
 	add $0x200000, %eax

@@ -23,7 +23,9 @@
  * allocator avoids even that with per-CPU atomics; that is a lab.
  *
  * Boot parameter asid_bits=N uses fewer bits than the hardware has (0: no ASIDs, every switch
- * flushes), so tests can run more processes than there are ASIDs and force rollovers.
+ * flushes), so tests can run more processes than there are ASIDs and force rollovers. There
+ * must be more user ASIDs than CPUs (a rollover keeps every CPU's own), so N is raised to 4
+ * (15 user ASIDs for up to 8 CPUs) if it is lower; hardware with fewer gets none.
  */
 #ifndef MICA_ASID_H
 #define MICA_ASID_H

@@ -23,6 +23,12 @@
  * ASID n for the mm that last ran with n on c, until c invalidates all; switching to a
  * different mm with the same n before that panics ("ASID reused without a flush").
  *
+ * Lazy CPUs (ARCH_TLB_LAZY, <mica/tlbflush.h>): a leaf flush that leaves a lazy CPU c out
+ * drops c from the leaf records it would have covered, on c's promise to invalidate
+ * everything before it leaves lazy mode; the model keeps that debt and panics if c leaves
+ * lazy mode still owing it. Table records are never dropped that way: a lazy CPU still
+ * walks the tables it has loaded, so only a real invalidation on c covers them.
+ *
  * Boot parameter tlb_model=0 turns it off (the benchmarks do, to measure the kernel and not
  * the model); it is on otherwise. Good breakpoint: tlb_model_report (about to panic).
  */
@@ -47,6 +53,12 @@ void tlb_model_flushed(unsigned long cpus, struct mm_struct *mm, unsigned long s
 /* CPU cpu is about to load next's tables with ASID number asid, invalidating all first if
  * flush (see above). */
 void tlb_model_switch(unsigned cpu, struct mm_struct *next, unsigned long asid, bool flush);
+/* Lazy CPU cpu was left out of a leaf flush of [start, end) of mm (all: of every address of
+ * mm): it now owes an invalidation of everything. */
+void tlb_model_lazy_skip(unsigned cpu, struct mm_struct *mm, unsigned long start, unsigned long end,
+			 bool all);
+/* CPU cpu leaves lazy mode (after any flush it does on the way): panics if it still owes one. */
+void tlb_model_lazy_leave(unsigned cpu);
 /* The page allocator is taking back 2^order frames from page: panics if any may still be
  * reached through a stale translation. */
 void tlb_model_check_free(struct page *page, unsigned order);

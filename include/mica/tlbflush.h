@@ -30,6 +30,23 @@
  *                          which invalidates [start, end) of mm (all: everything, walk caches
  *                          included) on the CPUs in cpus (never this one), waits until done,
  *                          and returns the CPUs it really reached (the TLB model is told).
+ *   ARCH_TLB_LAZY 1        lazy TLB for kernel threads (DESIGN TLB-1), for a port whose
+ *                          invalidations need an IPI (x86). See "Lazy TLB" below.
+ *
+ * Lazy TLB. A kernel thread touches no user address, so a CPU that switches from a user mm to
+ * a kernel thread need not load init_mm's tables: it keeps the user mm loaded (active_mm) and
+ * is "lazy". Going back to that mm then costs no table load and no TLB refill. A lazy CPU
+ * needs no leaf invalidation now, only before it runs user code again, so a shootdown that
+ * freed no page table leaves it out (no IPI) and marks it as owing a flush; when it stops
+ * being lazy (it loads any mm, or goes back to the one it kept), it first invalidates
+ * everything. Freed page tables are the exception: the CPU still has the tables loaded, and
+ * its page walks, speculative ones included, may go through an unhooked table and keep it in
+ * its walk caches, so a table's frame may not be reused until the CPU flushed: flush_tlb_mm
+ * (the flush after tables were freed) reaches lazy CPUs too. And a mm may not die loaded on
+ * a lazy CPU: the last mm_put() first sends those CPUs to init_mm (tlb_lazy_drop_mm()).
+ * Each CPU's lazy state is guarded by its own lock, taken by the CPU as it enters and leaves
+ * lazy mode and by a shootdown deciding to leave it out, so a CPU is either skipped and owes
+ * the flush, or has already left lazy mode and is sent the IPI.
  */
 #ifndef MICA_TLBFLUSH_H
 #define MICA_TLBFLUSH_H
@@ -63,6 +80,11 @@ struct tlb_stats {
 	unsigned long local_range, local_all; /* local invalidations run (on any CPU) */
 	unsigned long ipis;		      /* flush requests sent to other CPUs by IPI */
 	unsigned long remote_fences;	      /* ... or by the port's remote fence */
+	/* ARCH_TLB_LAZY only: */
+	unsigned long lazy_skips;   /* lazy CPUs left out of a leaf flush (each now owes one) */
+	unsigned long lazy_flushes; /* owed flushes done as a lazy CPU left lazy mode */
+	unsigned long lazy_resumes; /* lazy CPUs that went back to the mm they kept: no load */
+	unsigned long lazy_drops;   /* lazy CPUs sent off a dying mm by tlb_lazy_drop_mm() */
 };
 extern struct tlb_stats tlb_stats;
 
@@ -71,8 +93,15 @@ extern struct tlb_stats tlb_stats;
 /* The kernel's address space: kernel threads run on it. */
 extern struct mm_struct init_mm;
 /* Called by the scheduler with interrupts masked before switching to a task whose address
- * space is next_mm (NULL: a kernel thread, which runs on init_mm). */
+ * space is next_mm (NULL: a kernel thread, which runs on init_mm, or lazily on the user mm
+ * this CPU has loaded if ARCH_TLB_LAZY). */
 void switch_mm_irqs_off(struct mm_struct *next_mm);
+/* For the last mm_put() of mm, before the mm is torn down: every CPU that still has mm loaded
+ * lazily switches to init_mm (doing the flush it owes). No task may run on mm any more. Call
+ * with interrupts enabled; waits for those CPUs. Does nothing without ARCH_TLB_LAZY. */
+void tlb_lazy_drop_mm(struct mm_struct *mm);
+/* True if CPU cpu is lazy now (a racy snapshot, for tests). */
+bool tlb_cpu_is_lazy(unsigned cpu);
 /* A kernel thread adopts mm (taking a reference) and runs on it until unuse_mm(): how tests
  * and the kernel build and touch user address spaces before there are processes. */
 void use_mm(struct mm_struct *mm);

@@ -7,6 +7,7 @@
 #include <mica/cpu.h>
 #include <mica/mm_types.h>
 #include <mica/panic.h>
+#include <mica/printk.h>
 #include <mica/spinlock.h>
 #include <mica/tlb_model.h>
 #include <mica/tlbflush.h>
@@ -43,13 +44,28 @@ static void set_used(unsigned long n)
 	asids.used[n / BITS_PER_LONG] |= 1UL << (n % BITS_PER_LONG);
 }
 
+/* The fewest bits that work: a rollover keeps the number each CPU has loaded and must then
+ * find one more free, so there must be more user numbers (2^bits - 1) than CPUs. */
+static unsigned min_asid_bits(void)
+{
+	unsigned b = 1;
+
+	while ((1U << b) - 1 <= NR_CPUS)
+		b++;
+	return b;
+}
+
 void asid_init(unsigned hw_bits)
 {
 	unsigned want = (unsigned)cmdline_get_ulong("asid_bits", ASID_MAX_BITS);
 
 	asids.bits = MIN(MIN(hw_bits, want), ASID_MAX_BITS);
-	if (asids.bits == 1)
-		asids.bits = 0; /* one user ASID would roll over at every switch: pointless */
+	if (asids.bits && asids.bits < min_asid_bits()) {
+		if (hw_bits >= min_asid_bits())
+			pr_info("asid: %u bits leave fewer ASIDs than CPUs (%u): using %u\n",
+				asids.bits, NR_CPUS, min_asid_bits());
+		asids.bits = hw_bits >= min_asid_bits() ? min_asid_bits() : 0;
+	}
 	asids.generation = 1ULL << asids.bits;
 	set_used(0); /* the kernel's */
 }

@@ -42,6 +42,7 @@ static struct {
 	struct tlb_rec *hash[MODEL_HASH];
 	struct mm_struct *loaded[NR_CPUS]; /* each CPU's tables, as the model saw it switch */
 	u64 asid_owner[NR_CPUS][1 << ASID_MAX_BITS]; /* mm->id whose entries may carry ASID n */
+	bool owes_flush[NR_CPUS]; /* skipped while lazy: must invalidate all before it leaves */
 	struct tlb_rec pool[MODEL_RECORDS];
 } model = {
 	.lock = SPINLOCK_INIT(model.lock),
@@ -155,9 +156,11 @@ void tlb_model_flushed(unsigned long cpus, struct mm_struct *mm, unsigned long s
 	flags = model_lock();
 	if (all)
 		for (unsigned c = 0; c < NR_CPUS; c++)
-			if (cpus & (1UL << c))
+			if (cpus & (1UL << c)) {
 				for (unsigned n = 0; n < (1U << ASID_MAX_BITS); n++)
 					model.asid_owner[c][n] = 0;
+				model.owes_flush[c] = false;
+			}
 	list_for_each_entry_safe(r, tmp, &model.live, all)
 	{
 		if (!all && (r->table || r->mm != mm || r->addr < start || r->addr >= end))
@@ -187,6 +190,38 @@ void tlb_model_switch(unsigned cpu, struct mm_struct *next, unsigned long asid, 
 		    "id %llu may still carry it: no flush since",
 		    asid, cpu, next, (unsigned long long)next->id, (unsigned long long)owner);
 	WRITE_ONCE(model.asid_owner[cpu][asid], next->id);
+}
+
+void tlb_model_lazy_skip(unsigned cpu, struct mm_struct *mm, unsigned long start, unsigned long end,
+			 bool all)
+{
+	struct tlb_rec *r, *tmp;
+	unsigned long flags;
+
+	if (!tlb_model_enabled)
+		return;
+	flags = model_lock();
+	model.owes_flush[cpu] = true;
+	list_for_each_entry_safe(r, tmp, &model.live, all)
+	{
+		/* Leaves only: the lazy CPU's walks still go through the tables it has loaded. */
+		if (r->table || r->mm != mm || (!all && (r->addr < start || r->addr >= end)))
+			continue;
+		r->cpus &= ~(1UL << cpu);
+		if (!r->cpus)
+			drop(r);
+	}
+	model_unlock(flags);
+}
+
+void tlb_model_lazy_leave(unsigned cpu)
+{
+	/* Set only while cpu is lazy, under its lazy lock, which cpu took on its way out. */
+	if (tlb_model_enabled && READ_ONCE(model.owes_flush[cpu]))
+		panic(
+		    "TLB model: CPU %u leaves lazy TLB mode without the full invalidation it owes "
+		    "since a leaf flush left it out",
+		    cpu);
 }
 
 /* The details first, one line each, then the panic with the short reason. */

@@ -80,16 +80,24 @@ void do_page_fault(struct trap_frame *tf, unsigned long addr, unsigned flags, co
 		   fault_error_name(err), cause);
 }
 
+/* A user range the current task may reach: possible for user memory, and the task has an
+ * address space. A kernel thread has none, even on a CPU that still has some process's
+ * tables loaded (lazy TLB, x86): touching them would reach a stranger's memory. */
+static bool user_range_ok(const void __user *p, size_t n)
+{
+	return current->mm && access_ok(p, n);
+}
+
 int copy_from_user(void *to, const void __user *from, size_t n)
 {
-	if (!access_ok(from, n))
+	if (!user_range_ok(from, n))
 		return -EFAULT;
 	return arch_copy_from_user(to, from, n) ? -EFAULT : 0;
 }
 
 int copy_to_user(void __user *to, const void *from, size_t n)
 {
-	if (!access_ok(to, n))
+	if (!user_range_ok(to, n))
 		return -EFAULT;
 	return arch_copy_to_user(to, from, n) ? -EFAULT : 0;
 }
@@ -106,7 +114,7 @@ long strncpy_from_user(char *dst, const char __user *src, long count)
 		long chunk = MIN(count - done, (long)(PAGE_SIZE - (a & ~PAGE_MASK)));
 		const char *nul;
 
-		if (!access_ok((const void *)a, chunk) ||
+		if (!user_range_ok((const void *)a, chunk) ||
 		    arch_copy_from_user(dst + done, (const void *)a, chunk))
 			return -EFAULT;
 		nul = memchr(dst + done, '\0', chunk);

@@ -16,6 +16,7 @@
 #include <mica/sched.h>
 #include <mica/slab.h>
 #include <mica/tlb.h>
+#include <mica/tlbflush.h>
 
 struct kmem_cache *vm_area_cachep;
 static struct kmem_cache *mm_cachep;
@@ -83,13 +84,15 @@ struct mm_struct *mm_create(void)
 }
 
 /* Drops a reference; the last one unmaps everything (exit_mmap()) and frees every VMA, the
- * top table and the mm. No CPU runs on it any more: each user switched away first. */
+ * top table and the mm. No CPU runs on it any more: each user switched away first, and the
+ * CPUs that kept it loaded lazily are sent off it here (<mica/tlbflush.h>). */
 void mm_put(struct mm_struct *mm)
 {
 	struct vm_area_struct *v, *tmp;
 
 	if (atomic_add_return(&mm->users, -1) != 0)
 		return;
+	tlb_lazy_drop_mm(mm);
 	for (unsigned i = 0; i < ncpus; i++)
 		if (READ_ONCE(cpus[i].active_mm) == mm)
 			panic("mm_put: cpu%u still runs on the mm being freed", i);
@@ -361,6 +364,7 @@ static void split_edges(struct mm_struct *mm, unsigned long start, unsigned long
 		spare[used++] = NULL;
 	}
 }
+
 
 /*
  * The page-table half of munmap (MG-6), after split_edges() made [start, end) whole VMAs:

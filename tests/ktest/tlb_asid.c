@@ -3,11 +3,12 @@
  * switching constantly on every CPU, each checking its own data after every switch: a stale
  * translation tagged with a recycled ASID would show another mm's page. The TLB model checks
  * each switch too (an ASID reused on a CPU before that CPU flushed panics). tests/run boots
- * this suite again with asid_bits=2 (three user ASIDs), so rollovers happen by the hundred.
+ * this suite again with asid_bits=4 (15 user ASIDs, the fewest allowed, for 24 address
+ * spaces), so numbers run out and rollovers happen.
  *
  * And the must-panic suite panic_tlb_asid_reuse: the same, with the test-only omission that
  * makes a rollover forget to schedule the flush on every CPU; the model must catch the first
- * reuse. (Booted with asid_bits=2 by tests/run.)
+ * reuse. (Booted with asid_bits=4 by tests/run, on the ports that have ASIDs.)
  */
 #include <mica/asid.h>
 #include <mica/cpu.h>
@@ -15,7 +16,7 @@
 
 #include "mm_test.h"
 
-#define SPACES 12 /* address spaces, three per CPU with four */
+#define SPACES 24 /* address spaces, six per CPU with four: more than 15 user ASIDs */
 #define ROUNDS 200
 #define PAGES 4
 

@@ -61,7 +61,12 @@ static void bad_pointers_get_efault_never_a_panic(struct ktest *t)
 	KTEST_EXPECT_EQ(t, mmt_get(UB + PGS(10), &v), 0);
 	memset(&q, 'q', sizeof(q));
 	KTEST_EXPECT_EQ(t, v, q);
+	mm_get(mm);
 	mmt_leave(mm);
+	/* A kernel thread with no address space: -EFAULT, even at an address mapped in the mm
+	 * this CPU may still have loaded (lazy TLB) */
+	KTEST_EXPECT_EQ(t, mmt_get(UB + PGS(10), &v), -EFAULT);
+	mm_put(mm);
 }
 
 static void write_to_read_only_vma_is_efault_and_changes_nothing(struct ktest *t)

@@ -36,18 +36,19 @@
 				     : "memory");                                       \
 	}
 
-ARM_CP15_REG(mpidr, 0, c0, c0, 5)      /* multiprocessor affinity: which CPU am I */
-ARM_CP15_REG(id_mmfr0, 0, c0, c1, 4)   /* memory model features: VMSA support level */
-ARM_CP15_REG(sctlr, 0, c1, c0, 0)      /* system control: MMU, caches, vector base */
-ARM_CP15_REG(ttbr0, 0, c2, c0, 0)      /* translation table base 0 (all 4 GiB: TTBCR.N = 0) */
-ARM_CP15_REG(dfsr, 0, c5, c0, 0)       /* data fault status */
-ARM_CP15_REG(ifsr, 0, c5, c0, 1)       /* instruction fault status */
-ARM_CP15_REG(dfar, 0, c6, c0, 0)       /* data fault address */
-ARM_CP15_REG(ifar, 0, c6, c0, 2)       /* instruction fault address */
-ARM_CP15_REG(vbar, 0, c12, c0, 0)      /* vector base address */
-ARM_CP15_REG(cntfrq, 0, c14, c0, 0)    /* generic timer: counter frequency in Hz */
-ARM_CP15_REG(cntv_tval, 0, c14, c3, 0) /* virtual timer: ticks until it fires */
-ARM_CP15_REG(cntv_ctl, 0, c14, c3, 1)  /* virtual timer: enable, mask, status */
+ARM_CP15_REG(mpidr, 0, c0, c0, 5)	/* multiprocessor affinity: which CPU am I */
+ARM_CP15_REG(id_mmfr0, 0, c0, c1, 4)	/* memory model features: VMSA support level */
+ARM_CP15_REG(sctlr, 0, c1, c0, 0)	/* system control: MMU, caches, vector base */
+ARM_CP15_REG(ttbr0, 0, c2, c0, 0)	/* translation table base 0 (all 4 GiB: TTBCR.N = 0) */
+ARM_CP15_REG(dfsr, 0, c5, c0, 0)	/* data fault status */
+ARM_CP15_REG(ifsr, 0, c5, c0, 1)	/* instruction fault status */
+ARM_CP15_REG(dfar, 0, c6, c0, 0)	/* data fault address */
+ARM_CP15_REG(ifar, 0, c6, c0, 2)	/* instruction fault address */
+ARM_CP15_REG(vbar, 0, c12, c0, 0)	/* vector base address */
+ARM_CP15_REG(contextidr, 0, c13, c0, 1) /* context ID: the ASID in bits[7:0] (B4.1) */
+ARM_CP15_REG(cntfrq, 0, c14, c0, 0)	/* generic timer: counter frequency in Hz */
+ARM_CP15_REG(cntv_tval, 0, c14, c3, 0)	/* virtual timer: ticks until it fires */
+ARM_CP15_REG(cntv_ctl, 0, c14, c3, 1)	/* virtual timer: enable, mask, status */
 
 /* CNTVCT, the 64-bit virtual count (ARM ARM B8, "The Generic Timer"). The isb keeps the read
  * from being performed early, before the instructions that precede it in program order. */

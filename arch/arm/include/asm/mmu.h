@@ -18,7 +18,8 @@
 #define ARM_SECT_XN (1 << 4)	      /* never execute */
 #define ARM_SECT_AP_KERN_RW (1 << 10) /* AP[2:0] = 0b001: PL1 read/write, PL0 no access */
 #define ARM_SECT_TEX(x) ((x) << 12)
-#define ARM_SECT_S (1 << 16) /* shareable */
+#define ARM_SECT_S (1 << 16)  /* shareable */
+#define ARM_SECT_NG (1 << 17) /* not global; the kernel's sections leave it clear */
 
 /* First-level page-table descriptor bits (ARM ARM B3.5.1): bits[1:0] = 0b01, the domain in
  * bits[8:5] (0 here), the second-level table's address in bits[31:10] (1 KiB aligned).
@@ -63,6 +64,12 @@
  * hardware reads the table through the caches, inner and outer write-back write-allocate
  * (IRGN = 0b01: bit 6; RGN = 0b01: bit 3), shareable (S, bit 1), inner shareable (NOS, bit 5). */
 #define ARM_TTBR_WALK_WBWA ((1 << 6) | (1 << 5) | (1 << 3) | (1 << 1))
+
+/* CONTEXTIDR (ARM ARM B4.1, "CONTEXTIDR"): the current ASID in bits[7:0], which tags every
+ * non-global TLB entry (B3.9, "Global and process-specific translation table entries"); PROCID
+ * in bits[31:8] is for trace and debug only. */
+#define ARM_ASID_BITS 8
+#define ARM_CONTEXTIDR_ASID_MASK ((1u << ARM_ASID_BITS) - 1)
 
 /* DACR: domain 0 (every mapping's) is "client": accesses are checked against AP bits. */
 #define ARM_DACR_D0_CLIENT 1

@@ -19,6 +19,20 @@
  * a young PTE, and a writable one only if it is dirty too; the generic fault handler sets
  * young/dirty and writes the PTE again.
  *
+ * Which of those changes need a TLB flush (ARM ARM B3.9: an entry that gives a translation
+ * fault is never held in a TLB; B3.10.1, "General TLB maintenance requirements"):
+ *   young set     none to valid: no TLB can hold the empty entry, the next access walks.
+ *   young cleared valid to none (aging): none for correctness. A TLB may go on using the
+ *                 entry, so the page only looks older than it is until the entry is evicted
+ *                 or flushed; nothing may rely on that fault to stop an access (unmapping,
+ *                 write-protecting and cleaning decide on the software PTE, and flush).
+ *   dirty set     read-only to read/write: the CPU that took the permission fault may still
+ *                 hold the read-only entry and would fault again at once, so it invalidates
+ *                 the page (the generic fault handler does); another CPU holding it takes
+ *                 one spurious fault and does the same.
+ *   dirty or write cleared   read/write to read-only: flushed on every CPU of the mm before
+ *                 anything relies on it, like any loss of rights.
+ *
  * Address space: the kernel's identity map of RAM from 1 GiB (0x40000000) and of the devices
  * below it; user space is [2 GiB, 3 GiB), which pgtable_init() checks the kernel leaves empty.
  */
@@ -28,6 +42,7 @@
 #include <asm/mmu.h>
 #include <mica/compiler.h>
 #include <mica/mm.h>
+#include <mica/panic.h>
 #include <mica/types.h>
 #include <mica/vm_flags.h>
 
@@ -165,14 +180,30 @@ static inline u32 *arm_pte_hwp(pte_t *ptep)
 
 struct mm_struct;
 
-/* Writes the software PTE and the hardware entry derived from it, then makes the entry
+/*
+ * Writes the software PTE and the hardware entry derived from it, then makes the entry
  * usable: DSB for the walkers, ISB so the next instruction of this CPU translates through
- * it. The caller holds the PTE lock and flushes the TLB if a live entry lost rights. */
+ * it. The caller holds the PTE lock and flushes the TLB if a live entry lost rights.
+ *
+ * Break-before-make (ARM ARM B3.10.1, "General TLB maintenance requirements"): a live entry
+ * may change here in its permissions only. A new frame (output address) needs the old entry
+ * emptied (ptep_get_and_clear) and invalidated on every CPU first, or two translations of one
+ * address could meet in a TLB; writing one live hardware entry over another with a different
+ * frame panics. An entry with no hardware part (an old or PROT_NONE one) may still
+ * be cached if nobody flushed since it lost it: that is the TLB model's to catch, when the old
+ * frame is freed. (Memory type, shareability and nG, which would need the same, never
+ * change: arm_pte_hw().)
+ */
 static inline void set_pte_at(struct mm_struct *mm, unsigned long addr, pte_t *ptep, pte_t pte)
 {
-	(void)mm, (void)addr;
+	u32 old = READ_ONCE(*arm_pte_hwp(ptep)), new = arm_pte_hw(pte);
+
+	(void)mm;
+	if (old && new && ((old ^ new) & PAGE_MASK))
+		panic("set_pte_at: 0x%lx moves from frame 0x%lx to 0x%lx without break-before-make",
+		      addr, (unsigned long)(old >> PAGE_SHIFT), (unsigned long)(new >> PAGE_SHIFT));
 	WRITE_ONCE(ptep->val, pte.val);
-	WRITE_ONCE(*arm_pte_hwp(ptep), arm_pte_hw(pte));
+	WRITE_ONCE(*arm_pte_hwp(ptep), new);
 	arm_pgtable_sync();
 	__asm__ __volatile__("isb" : : : "memory");
 }

@@ -36,6 +36,11 @@
 /* No broadcast invalidation: INVLPG and CR3 loads act on this CPU only (SDM 3A 4.10.5), so
  * generic code IPIs every CPU of the mm's mask (<mica/tlbflush.h>). */
 #define ARCH_TLB_BROADCAST 0
+/* Lazy TLB (DESIGN TLB-1, <mica/tlbflush.h>): a kernel thread runs on the user tables the CPU
+ * has loaded, and leaf shootdowns skip such a CPU; it flushes before it next runs user code.
+ * What makes it worth it here: every invalidation of another CPU costs an IPI, and a CR3
+ * load costs the TLB (no PCIDs, mmu.c). */
+#define ARCH_TLB_LAZY 1
 
 /* The entry bits of <asm/x86.h> (P, W, US, A, D, PS), and the 64-bit-only ones: */
 #define X86_PTE_NX (1UL << 63) /* execute-disable; needs EFER.NXE, else reserved (mmu.c) */
@@ -104,6 +109,7 @@ static inline unsigned long pte_pfn(pte_t p)
  * execute-only: any present user page is readable (SDM 3A 4.6.1). A set (young) and D clear
  * (clean): the CPU sets D itself on the first write (SDM 3A 4.8). No access at all: P clear,
  * X86_PTE_PROT_NONE set, so every access faults and the fault handler finds the VMA forbids it.
+ * Never G (global): a user translation must go with its CR3 (mmu.c, "TLB").
  */
 static inline pte_t pfn_pte(unsigned long pfn, unsigned long vm_flags)
 {

@@ -34,6 +34,7 @@
 #define X86_CR0_CD (1 << 30)	/* cache disable: set after INIT */
 #define X86_CR0_PG (1 << 31)	/* paging */
 #define X86_CR4_PAE (1 << 5)	/* 64-bit page-table entries, required by long mode */
+#define X86_CR4_PGE (1 << 7)	/* global pages: CR3 loads keep entries with G set (mmu.c) */
 #define X86_CR4_OSFXSR (1 << 9) /* the OS saves SSE state with FXSAVE (SDM 3A 2.5) */
 #define X86_CR4_OSXMMEXCPT (1 << 10) /* the OS handles #XM (else #UD) (SDM 3A 2.5) */
 /* Ring 0 may not touch user pages unless RFLAGS.AC is set: never enabled (mmu.c, uaccess.S). */
@@ -58,6 +59,7 @@
 #define X86_PTE_A (1 << 5)  /* accessed: set by the CPU on use (SDM 3A 4.8) */
 #define X86_PTE_D (1 << 6)  /* dirty: set by the CPU on a write (leaf entries only) */
 #define X86_PTE_PS (1 << 7) /* in a page directory: this entry maps a 2 MiB page */
+#define X86_PTE_G (1 << 8)  /* global, in a leaf (with CR4.PGE): only the kernel's (head.S) */
 
 /* RFLAGS bits (SDM Vol. 1 3.4.3, 3A 2.3) */
 #define X86_RFLAGS_FIXED (1 << 1) /* reads as 1 */
