@@ -20,7 +20,8 @@ ARCH_LDFLAGS := -Wl,--build-id=none -Wl,--no-relax -z max-page-size=4096
 
 ARCH_SRCS := arch/riscv/head.S arch/riscv/entry.S arch/riscv/boot.c arch/riscv/console.c \
 	arch/riscv/mmu.c arch/riscv/sbi.c arch/riscv/trap.c arch/riscv/timer.c \
-	arch/riscv/smp.c arch/riscv/power.c arch/riscv/switch.S arch/riscv/task.c arch/riscv/uaccess.S
+	arch/riscv/smp.c arch/riscv/power.c arch/riscv/switch.S arch/riscv/task.c arch/riscv/tlb.c \
+	arch/riscv/uaccess.S
 
 # libgcc for any helper GCC may call (__clzdi2, __popcountdi2, ...; 64-bit division is a
 # hardware instruction here). The multilib is named explicitly: with `_zicsr` in -march,

@@ -5,13 +5,20 @@
  *   - the two devices the kernel touches, with 4 KiB pages, read/write: the UART
  *     (0x10000000) and the sifive_test exit device (0x100000).
  * Nothing else is mapped, so a stray pointer into another device or past RAM page-faults.
+ * Every kernel entry is global (G), so no hart keeps a copy per ASID.
+ *
+ * Also here: the boot parameter riscv_ad=, which picks who sets A/D in user PTEs
+ * (<asm/pgtable.h>, riscv_pte_hw()). TLB maintenance is in tlb.c.
  */
 #include <asm/riscv.h>
 #include <mica/arch.h>
 #include <mica/bootinfo.h>
+#include <mica/cmdline.h>
+#include <mica/errno.h>
 #include <mica/mm_types.h>
 #include <mica/panic.h>
-#include <mica/tlbflush.h>
+#include <mica/printk.h>
+#include <mica/string.h>
 
 /* Page-table entry bits (4.3.1, Figure 4.18 for Sv32; Sv39 keeps them, 4.4.1) */
 #define PTE_V (1UL << 0)
@@ -73,9 +80,11 @@ static u64 *pte_walk(unsigned long va, int level)
 	for (int l = 2; l > level; l--) {
 		u64 *pte = &table[(va >> LEVEL_SHIFT(l)) & (PT_ENTRIES - 1)];
 
+		/* V, no RWX: a table. G: everything below is the kernel's, in every address
+		 * space (4.3.1: G on a non-leaf entry makes the whole subtree global), so a
+		 * hart need not cache it once per ASID. */
 		if (!(*pte & PTE_V))
-			*pte =
-			    pte_make((unsigned long)table_alloc(), PTE_V); /* V, no RWX: a table */
+			*pte = pte_make((unsigned long)table_alloc(), PTE_V | PTE_G);
 		else if (*pte & (PTE_R | PTE_W | PTE_X))
 			panic("riscv_mmu: 0x%lx is inside a larger page already", va);
 		table = pte_table(*pte);
@@ -126,31 +135,21 @@ pgd_t *arch_kernel_pgd(void)
 	return (pgd_t *)page_tables[0];
 }
 
-/* ---- TLB maintenance (<mica/tlbflush.h>) ----
- * sfence.vma (4.2.1) acts on this hart only. With rs1 = an address it invalidates the leaf
- * entries for that address (every ASID, since rs2 = x0); with rs1 = x0 everything, the
- * cached non-leaf entries too. No ASIDs yet: every mm runs as ASID 0. */
+/* ---- user PTEs: who sets A and D (<asm/pgtable.h>, riscv_pte_hw()) ---- */
 
-void arch_local_flush_tlb_range(struct mm_struct *mm, unsigned long start, unsigned long end)
-{
-	(void)mm;
-	for (unsigned long a = start & ~((1UL << PAGE_SHIFT) - 1); a < end; a += 1UL << PAGE_SHIFT)
-		__asm__ __volatile__("sfence.vma %0, zero" ::"r"(a) : "memory");
-}
+bool riscv_ad_trap;
 
-void arch_local_flush_tlb_all(void)
+/* Reads riscv_ad=hw|trap (default hw) once, on the boot hart before any user PTE exists. */
+void riscv_ad_init(void)
 {
-	__asm__ __volatile__("sfence.vma zero, zero" ::: "memory");
-}
+	char mode[8];
+	int n = cmdline_get("riscv_ad", mode, sizeof(mode));
 
-void arch_switch_mm(struct mm_struct *next, unsigned long asid, bool flush)
-{
-	(void)asid; /* no ASIDs yet (asid_init() not called): always 0, and flush always true */
-	(void)flush;
-	/* satp (4.1.11) does not flush on write, and with one ASID for everyone the old mm's
-	 * entries would still match: flush all after the switch. The fence before orders the
-	 * page-table stores this hart made before the walks under the new root. */
-	__asm__ __volatile__("sfence.vma zero, zero" ::: "memory");
-	csr_write(satp, SATP_MODE_SV39 | (unsigned long)next->pgd >> PAGE_SHIFT);
-	__asm__ __volatile__("sfence.vma zero, zero" ::: "memory");
+	if (n >= 0 && !strcmp(mode, "trap"))
+		riscv_ad_trap = true;
+	else if (n != -ENOENT && strcmp(mode, "hw"))
+		pr_warn("riscv: riscv_ad=%s is neither hw nor trap; using hw", mode);
+	pr_info("riscv: A/D bits %s",
+		riscv_ad_trap ? "set by the kernel on page faults (riscv_ad=trap)"
+			      : "left to the hart, which sets them or faults (riscv_ad=hw)");
 }

@@ -3,16 +3,20 @@
 #include <mica/errno.h>
 
 struct riscv_sbiret riscv_sbi_call(unsigned long ext, unsigned long fid, unsigned long arg0,
-				   unsigned long arg1, unsigned long arg2)
+				   unsigned long arg1, unsigned long arg2, unsigned long arg3)
 {
 	register unsigned long a0 __asm__("a0") = arg0;
 	register unsigned long a1 __asm__("a1") = arg1;
 	register unsigned long a2 __asm__("a2") = arg2;
+	register unsigned long a3 __asm__("a3") = arg3;
 	register unsigned long a6 __asm__("a6") = fid;
 	register unsigned long a7 __asm__("a7") = ext;
 
 	/* SBI spec 3.1: every register but a0 and a1 is preserved across the call. */
-	__asm__ __volatile__("ecall" : "+r"(a0), "+r"(a1) : "r"(a2), "r"(a6), "r"(a7) : "memory");
+	__asm__ __volatile__("ecall"
+			     : "+r"(a0), "+r"(a1)
+			     : "r"(a2), "r"(a3), "r"(a6), "r"(a7)
+			     : "memory");
 	return (struct riscv_sbiret){ .error = (long)a0, .value = (long)a1 };
 }
 

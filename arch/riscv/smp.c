@@ -26,7 +26,7 @@ int arch_cpu_start(struct cpu *c)
 	smp_mb();
 	/* opaque = c, though riscv_secondary_entry finds c by hart id (see head.S for why). */
 	r = riscv_sbi_call(SBI_EXT_HSM, SBI_HSM_HART_START, c->hwid,
-			   (unsigned long)riscv_secondary_entry, (unsigned long)c);
+			   (unsigned long)riscv_secondary_entry, (unsigned long)c, 0);
 	return riscv_sbi_errno(r.error);
 }
 
@@ -41,7 +41,7 @@ void riscv_secondary_boot(struct cpu *c)
 void arch_send_ipi(struct cpu *c)
 {
 	/* hart_mask bit 0 stands for hart hart_mask_base: exactly c's hart. */
-	struct riscv_sbiret r = riscv_sbi_call(SBI_EXT_IPI, SBI_IPI_SEND_IPI, 1, c->hwid, 0);
+	struct riscv_sbiret r = riscv_sbi_call(SBI_EXT_IPI, SBI_IPI_SEND_IPI, 1, c->hwid, 0, 0);
 
 	if (r.error)
 		pr_err("riscv: IPI to cpu%u (hart %lu) failed: SBI error %ld", c->id, c->hwid,

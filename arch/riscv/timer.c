@@ -36,7 +36,7 @@ static void timer_set_deadline(u64 deadline)
 	if (riscv_has_sstc)
 		csr_write(CSR_STIMECMP, deadline);
 	else
-		riscv_sbi_call(SBI_EXT_TIME, SBI_TIME_SET_TIMER, deadline, 0, 0);
+		riscv_sbi_call(SBI_EXT_TIME, SBI_TIME_SET_TIMER, deadline, 0, 0, 0);
 }
 
 void arch_timer_init(void)

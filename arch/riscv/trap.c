@@ -55,6 +55,10 @@ void arch_cpu_init(struct cpu *c)
 	 * arch_timer_init() once a deadline is programmed. No external interrupts yet. */
 	csr_clear(sip, SIP_SSIP);
 	csr_write(sie, SIE_SSIE);
+	/* The MMU's per-hart part: ASIDs (and, once, the A/D mode), before any user mm runs. */
+	if (c->id == 0)
+		riscv_ad_init();
+	riscv_tlb_cpu_init(c);
 }
 
 /*

@@ -10,22 +10,21 @@
  * The invariant the fast path rests on, first: a page-table page is freed only after every CPU
  * that may walk it lockless has had interrupts on since it was unhooked. get_user_pages_fast()
  * walks the current mm's tables with NO lock, interrupts off, and that holds off the free:
- *   - x86-64 and RISC-V invalidate other CPUs' TLBs by IPI, and the mmu_gather frees a table
- *     (or a page) only after that flush. The IPI cannot be taken by a CPU with interrupts
- *     off, and this CPU is in mm->cpumask (it runs the mm), so the free waits for us;
- *   - ARM invalidates by broadcast TLBI, with no IPI to wait for. There the tables are freed
- *     only after an RCU grace period (RT-1, tlb_remove_table()), and a CPU with interrupts
- *     off takes no tick and cannot context-switch, so it cannot pass a quiescent state: the
- *     grace period, and the free, wait for us. (The gather does this on every port, so a
- *     port that later flushes remote TLBs without interrupting the kernel, as RISC-V's SBI
- *     remote fence would, stays safe. If no memory can be had for the RCU batch, the gather
- *     IPIs every CPU instead (RT-2), which waits for us too.)
+ *   - x86-64 invalidates other CPUs' TLBs by IPI, and the mmu_gather frees a table (or a
+ *     page) only after that flush. The IPI cannot be taken by a CPU with interrupts off, and
+ *     this CPU is in mm->cpumask (it runs the mm), so the free waits for us;
+ *   - ARM (broadcast TLBI) and RISC-V (SBI remote fences) invalidate without interrupting
+ *     the other CPUs' kernel, so nothing waits for us there. The tables are freed only after
+ *     an RCU grace period (RT-1, tlb_remove_table()), and a CPU with interrupts off takes no
+ *     tick and cannot context-switch, so it cannot pass a quiescent state: the grace period,
+ *     and the free, wait for us. (The gather does this on every port. If no memory can be had
+ *     for the RCU batch, the gather IPIs every CPU instead (RT-2), which waits for us too.)
  * So every table the walk reaches stays a table of this mm until interrupts are on again.
  * Entries may still change under the walk at any moment (another thread unmaps, faults,
  * write-protects for fork): each entry is read once (READ_ONCE, ptep_get) and the next level
  * found from that copy; no decision rests on a second read of a live entry, except the one
- * check below. On ARM a user page, unlike a table, may be freed, and even reused, while we
- * look at its PTE: the reference is taken only if the page's count is not zero
+ * check below. On ARM and RISC-V a user page, unlike a table, may be freed, and even reused, while
+ * we look at its PTE: the reference is taken only if the page's count is not zero
  * (get_page_unless_zero()), and then the PTE is read again; if it changed, the reference is
  * dropped and the page left alone.
  *

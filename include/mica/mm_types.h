@@ -58,11 +58,11 @@ struct mm_struct {
 
 struct vm_area_struct {
 	/* guarded by vm_mm->mmap_lock */
-	unsigned long vm_start;	   /* first byte, page aligned */
-	unsigned long vm_end;	   /* first byte after, page aligned */
-	unsigned long vm_flags;	   /* VM_* */
-	unsigned long vm_pgoff;	   /* page offset of vm_start (linear; see above) */
-	struct anon_vma *anon_vma; /* its own anon_vma (<mica/rmap.h>), NULL until a page */
+	unsigned long vm_start;		 /* first byte, page aligned */
+	unsigned long vm_end;		 /* first byte after, page aligned */
+	unsigned long vm_flags;		 /* VM_* */
+	unsigned long vm_pgoff;		 /* page offset of vm_start (linear; see above) */
+	struct anon_vma *anon_vma;	 /* its own anon_vma (<mica/rmap.h>), NULL until a page */
 	struct list_head anon_vma_chain; /* struct anon_vma_chain.same_vma: every anon_vma whose
 					  * pages it may map */
 	struct list_head vm_list;	 /* on vm_mm->vmas */

@@ -365,7 +365,6 @@ static void split_edges(struct mm_struct *mm, unsigned long start, unsigned long
 	}
 }
 
-
 /*
  * The page-table half of munmap (MG-6), after split_edges() made [start, end) whole VMAs:
  * clear the PTEs, free the tables that only served this range (the neighbours' ends bound

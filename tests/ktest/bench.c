@@ -343,7 +343,7 @@ static void tlb_flushes_per_munmap(struct ktest *t)
 	static struct mm_struct *mms[NR_CPUS];
 
 	for (unsigned i = 0; i < ARRAY_SIZE(sizes); i++) {
-		unsigned long n = sizes[i], req, local, ipis;
+		unsigned long n = sizes[i], req, local, ipis, fences;
 		struct mm_struct *mm = mm_create();
 
 		KTEST_ASSERT(t, mm);
@@ -364,6 +364,7 @@ static void tlb_flushes_per_munmap(struct ktest *t)
 		req = tlb_stats.flushes;
 		local = tlb_stats.local_range + tlb_stats.local_all;
 		ipis = tlb_stats.ipis;
+		fences = tlb_stats.remote_fences;
 		down_write(&mm->mmap_lock);
 		KTEST_EXPECT_EQ(t, vma_unmap_range(mm, USER_BASE, n << PAGE_SHIFT), 0);
 		up_write(&mm->mmap_lock);
@@ -373,8 +374,9 @@ static void tlb_flushes_per_munmap(struct ktest *t)
 		unuse_mm(mm);
 		ktest_log(t,
 			  "bench: munmap of %lu pages: %lu flush requests (goal <= %lu), %lu local "
-			  "invalidations, %lu IPI rounds",
-			  n, req, (n + GATHER_PAGES - 1) / GATHER_PAGES + 1, local, ipis);
+			  "invalidations, %lu IPI rounds, %lu remote fences",
+			  n, req, (n + GATHER_PAGES - 1) / GATHER_PAGES + 1, local, ipis,
+			  tlb_stats.remote_fences - fences);
 		KTEST_EXPECT(t, req >= 1);
 	}
 }

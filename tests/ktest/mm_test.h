@@ -120,4 +120,54 @@ static inline pte_t mmt_pte(struct mm_struct *mm, unsigned long addr)
 	return v;
 }
 
+/* A thread on another CPU that runs on mm and touches addr, then keeps the mm loaded until
+ * told to leave: it spins, since sleeping would switch its CPU to init_mm, which counts as a
+ * flush; cond_resched() with nothing else to run lets RCU's grace periods end all the same. */
+struct mmt_holder {
+	struct mm_struct *mm;
+	unsigned long addr;
+	volatile int state; /* 1 loaded and touched, 2 leave, 3 left */
+	struct task *task;
+};
+
+static inline void mmt_holder_fn(void *arg)
+{
+	struct mmt_holder *h = arg;
+	unsigned long v;
+
+	use_mm(h->mm);
+	mmt_get(h->addr, &v);
+	h->state = 1;
+	while (h->state != 2) {
+		cond_resched();
+		arch_cpu_relax();
+	}
+	unuse_mm(h->mm);
+	h->state = 3;
+}
+
+static inline bool mmt_holder_start(struct mmt_holder *h, struct mm_struct *mm, unsigned long addr,
+				    unsigned cpu)
+{
+	h->mm = mm;
+	h->addr = addr;
+	h->state = 0;
+	h->task = kthread_create(mmt_holder_fn, h, "tlb-holder");
+	if (!h->task)
+		return false;
+	kthread_bind(h->task, cpu);
+	kthread_start(h->task);
+	while (h->state != 1)
+		cond_resched();
+	return true;
+}
+
+static inline void mmt_holder_leave(struct mmt_holder *h)
+{
+	h->state = 2;
+	while (h->state != 3)
+		cond_resched();
+	kthread_join(h->task);
+}
+
 #endif

@@ -97,9 +97,11 @@ static void more_address_spaces_than_asids_keep_their_data(struct ktest *t)
 	}
 	rollovers = asid_stats.rollovers - rollovers;
 	assigned = asid_stats.assigned - assigned;
-	ktest_log(t, "%u address spaces, %u-bit ASIDs: %lu words checked, %lu wrong; %lu ASIDs "
+	ktest_log(t,
+		  "%u address spaces, %u-bit ASIDs: %lu words checked, %lu wrong; %lu ASIDs "
 		  "assigned, %lu rollovers, %lu switches flushed all",
-		  SPACES, asid_bits(), checked, bad, assigned, rollovers, asid_stats.switch_flushes);
+		  SPACES, asid_bits(), checked, bad, assigned, rollovers,
+		  asid_stats.switch_flushes);
 	KTEST_EXPECT_EQ(t, bad, 0);
 	KTEST_EXPECT_EQ(t, checked, (unsigned long)SPACES * ROUNDS * PAGES);
 	if (asid_bits() && (1UL << asid_bits()) - 1 < SPACES)

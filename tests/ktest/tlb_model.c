@@ -21,55 +21,6 @@
 #define ARCH_TLB_BROADCAST 0
 #endif
 
-/* A thread on another CPU that runs on mm and touches addr, then keeps the mm loaded until
- * told to leave: it spins, since sleeping would switch its CPU to init_mm, which counts as a
- * flush; cond_resched() with nothing else to run lets RCU's grace periods end all the same. */
-struct holder {
-	struct mm_struct *mm;
-	unsigned long addr;
-	volatile int state; /* 1 loaded and touched, 2 leave, 3 left */
-	struct task *task;
-};
-
-static void holder_fn(void *arg)
-{
-	struct holder *h = arg;
-	unsigned long v;
-
-	use_mm(h->mm);
-	mmt_get(h->addr, &v);
-	h->state = 1;
-	while (h->state != 2) {
-		cond_resched();
-		arch_cpu_relax();
-	}
-	unuse_mm(h->mm);
-	h->state = 3;
-}
-
-static bool holder_start(struct holder *h, struct mm_struct *mm, unsigned long addr, unsigned cpu)
-{
-	h->mm = mm;
-	h->addr = addr;
-	h->state = 0;
-	h->task = kthread_create(holder_fn, h, "tlb-holder");
-	if (!h->task)
-		return false;
-	kthread_bind(h->task, cpu);
-	kthread_start(h->task);
-	while (h->state != 1)
-		cond_resched();
-	return true;
-}
-
-static void holder_leave(struct holder *h)
-{
-	h->state = 2;
-	while (h->state != 3)
-		cond_resched();
-	kthread_join(h->task);
-}
-
 static unsigned other_cpu(void)
 {
 	return (smp_processor_id() + 1) % num_online_cpus();
@@ -92,7 +43,7 @@ static void leaf_record_stays_until_every_cpu_in_the_mask_flushed(struct ktest *
 {
 	unsigned me = smp_processor_id(), other = other_cpu();
 	struct mm_struct *mm;
-	struct holder h;
+	struct mmt_holder h;
 	struct page *p;
 	unsigned long flags, mask;
 
@@ -104,7 +55,7 @@ static void leaf_record_stays_until_every_cpu_in_the_mask_flushed(struct ktest *
 	KTEST_ASSERT(t, mm);
 	KTEST_ASSERT_EQ(t, mmt_map(mm, UB, PGS(2), RW), 0);
 	KTEST_ASSERT_EQ(t, mmt_put(UB, 1), 0);
-	KTEST_ASSERT(t, holder_start(&h, mm, UB, other));
+	KTEST_ASSERT(t, mmt_holder_start(&h, mm, UB, other));
 	p = alloc_page(GFP_KERNEL);
 	KTEST_ASSERT(t, p);
 	mask = mask_of(mm);
@@ -125,7 +76,7 @@ static void leaf_record_stays_until_every_cpu_in_the_mask_flushed(struct ktest *
 	KTEST_EXPECT_EQ(t, tlb_model_pending(mm, 0, ~0UL), 0);
 
 	free_page(p);
-	holder_leave(&h);
+	mmt_holder_leave(&h);
 	mmt_leave(mm);
 }
 
@@ -156,7 +107,7 @@ static void switching_away_flushes_unless_tagged_or_lazy(struct ktest *t)
 {
 	unsigned other = other_cpu();
 	struct mm_struct *mm;
-	struct holder h;
+	struct mmt_holder h;
 	struct page *p;
 	unsigned long mask;
 
@@ -168,12 +119,12 @@ static void switching_away_flushes_unless_tagged_or_lazy(struct ktest *t)
 	KTEST_ASSERT(t, mm);
 	KTEST_ASSERT_EQ(t, mmt_map(mm, UB, PGS(1), RW), 0);
 	KTEST_ASSERT_EQ(t, mmt_put(UB, 1), 0);
-	KTEST_ASSERT(t, holder_start(&h, mm, UB, other));
+	KTEST_ASSERT(t, mmt_holder_start(&h, mm, UB, other));
 	p = alloc_page(GFP_KERNEL);
 	KTEST_ASSERT(t, p);
 	mask = mask_of(mm);
 	tlb_model_clear(mm, UB, p);
-	holder_leave(&h); /* the other CPU switches to init_mm */
+	mmt_holder_leave(&h); /* the other CPU switches to init_mm */
 	/* Without ASIDs its TLB is emptied; with them the mm's entries stay, tagged; on a port
 	 * with lazy TLB (x86) the kernel thread it switched to keeps the mm loaded. (This CPU
 	 * may have switched too, while it waited: only the other one is certain.) */
@@ -192,7 +143,7 @@ static void munmap_and_exit_leave_no_translation_pending(struct ktest *t)
 {
 	unsigned long n = 600, recorded = stat(&tlb_model_stats.recorded), v;
 	struct mm_struct *mm;
-	struct holder h;
+	struct mmt_holder h;
 
 	if (!tlb_model_enabled)
 		KTEST_SKIP(t, "booted with tlb_model=0");
@@ -203,13 +154,13 @@ static void munmap_and_exit_leave_no_translation_pending(struct ktest *t)
 	KTEST_ASSERT_EQ(t, mmt_map(mm, UB + PMD_SIZE - PGS(100), PGS(2 * n), RW), 0);
 	for (unsigned long i = 0; i < 2 * n; i++)
 		KTEST_ASSERT_EQ(t, mmt_put(UB + PMD_SIZE - PGS(100) + PGS(i), i), 0);
-	KTEST_ASSERT(t, holder_start(&h, mm, UB + PMD_SIZE, other_cpu()));
+	KTEST_ASSERT(t, mmt_holder_start(&h, mm, UB + PMD_SIZE, other_cpu()));
 	KTEST_EXPECT_EQ(t, mmt_unmap(mm, UB + PMD_SIZE - PGS(100), PGS(n)), 0);
 	KTEST_EXPECT_EQ(t, tlb_model_pending(mm, 0, ~0UL), 0);
 	KTEST_EXPECT(t, stat(&tlb_model_stats.recorded) - recorded >= n);
 	KTEST_EXPECT_EQ(t, mmt_get(UB + PMD_SIZE - PGS(100) + PGS(n), &v), 0);
 	KTEST_EXPECT_EQ(t, v, n);
-	holder_leave(&h);
+	mmt_holder_leave(&h);
 	recorded = stat(&tlb_model_stats.recorded);
 	mmt_leave(mm); /* exit_mmap: the full-mm gather, then the mm check */
 	KTEST_EXPECT(t, stat(&tlb_model_stats.recorded) - recorded >= n);
@@ -264,13 +215,13 @@ KTEST_SUITE(tlb_model, 0, KTEST_CASE(leaf_record_stays_until_every_cpu_in_the_ma
 static void skipped_flush_is_caught_when_the_page_is_freed(struct ktest *t)
 {
 	struct mm_struct *mm = mmt_enter();
-	struct holder h;
+	struct mmt_holder h;
 
 	KTEST_ASSERT(t, mm && tlb_model_enabled);
 	KTEST_ASSERT_EQ(t, mmt_map(mm, UB, PGS(1), RW), 0);
 	KTEST_ASSERT_EQ(t, mmt_put(UB, 1), 0);
 	if (num_online_cpus() > 1)
-		KTEST_ASSERT(t, holder_start(&h, mm, UB, other_cpu()));
+		KTEST_ASSERT(t, mmt_holder_start(&h, mm, UB, other_cpu()));
 	ktest_log(t, "expecting a panic now: the TLB model must catch the dropped flush");
 	tlb_test_skip_flushes = 1;
 	mmt_unmap(mm, UB, PGS(1));
@@ -283,7 +234,7 @@ static void skipped_flush_is_caught_when_the_page_is_freed(struct ktest *t)
 static void skipped_flush_is_caught_when_the_table_is_freed(struct ktest *t)
 {
 	struct mm_struct *mm = mmt_enter();
-	struct holder h;
+	struct mmt_holder h;
 
 	/* The other CPU keeps the table reachable: ours empties its TLB when rcu_barrier()
 	 * sleeps (a switch), which the model rightly counts as a flush. */
@@ -291,7 +242,7 @@ static void skipped_flush_is_caught_when_the_table_is_freed(struct ktest *t)
 	KTEST_ASSERT_EQ(t, mmt_map(mm, UB, PGS(4), RW), 0);
 	for (int i = 0; i < 4; i++)
 		KTEST_ASSERT_EQ(t, mmt_put(UB + PGS(i), i), 0);
-	KTEST_ASSERT(t, holder_start(&h, mm, UB, other_cpu()));
+	KTEST_ASSERT(t, mmt_holder_start(&h, mm, UB, other_cpu()));
 	KTEST_ASSERT_EQ(t, zap_page_range(mm, UB, PGS(4)), 0);
 	KTEST_ASSERT_EQ(t, tlb_model_pending(mm, 0, ~0UL), 0);
 	ktest_log(t, "expecting a panic now: the TLB model must catch the dropped flush");

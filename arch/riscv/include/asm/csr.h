@@ -30,6 +30,8 @@
 
 /* satp (4.1.11): MODE in bits 63:60, ASID 59:44, PPN of the root table 43:0 */
 #define SATP_MODE_SV39 (8UL << 60)
+#define SATP_ASID_SHIFT 44
+#define SATP_ASID_MASK (0xffffUL << SATP_ASID_SHIFT) /* ASIDMAX = 16 bits for Sv39 */
 
 /* Sstc: supervisor timer compare, an interrupt is pending while time >= stimecmp */
 #define CSR_STIMECMP 0x14d

@@ -36,11 +36,22 @@
 #define _PAGE_G (1UL << 5)
 #define _PAGE_A (1UL << 6)
 #define _PAGE_D (1UL << 7)
-/* RSW bit 8 (reserved for software): a present page with no access at all (PROT_NONE).
- * V must be 0 for it, since V with R = W = X = 0 would mean "pointer to the next level". */
+/* The two RSW bits, which the hart ignores (4.3.1; and with V clear it ignores every bit):
+ *   bit 8: present with no access at all (PROT_NONE, or a migration entry): V must be clear
+ *          for it, since V with R = W = X = 0 would mean "pointer to the next level";
+ *   bit 9: writable to Mica. The hardware W follows from it (and, with riscv_ad=trap, from
+ *          dirty): see riscv_pte_hw(). */
 #define _PAGE_PROT_NONE (1UL << 8)
+#define _PAGE_SOFT_WRITE (1UL << 9)
 #define _PAGE_PPN_SHIFT 10
 #define _PAGE_LEAF (_PAGE_R | _PAGE_W | _PAGE_X)
+
+/* ARCH_TLB_REMOTE_FENCE (<mica/tlbflush.h>): other harts are invalidated through SBI RFENCE
+ * (arch/riscv/tlb.c), which does not interrupt their kernel. */
+#define ARCH_TLB_REMOTE_FENCE 1
+struct mm_struct;
+unsigned long arch_remote_flush_tlb(unsigned long targets, struct mm_struct *mm,
+				    unsigned long start, unsigned long end, bool all);
 
 typedef struct {
 	u64 val;
@@ -74,33 +85,78 @@ static inline int arch_entry_bad(u64 e)
 DEFINE_TABLE_ENTRY_OPS(pud) /* an entry of the root table */
 DEFINE_TABLE_ENTRY_OPS(pmd) /* an entry of a level-1 table */
 
-/* PTEs: the bits <mica/pgtable.h> builds its helpers on */
-#define _PAGE_PRESENT _PAGE_V
-#define _PAGE_WRITE _PAGE_W
+/* PTEs: the bits <mica/pgtable.h> builds its helpers on. Mica keeps each property in one bit
+ * that the hart never changes behind its back except A and D in hardware mode:
+ * present-and-accessible is R (every accessible page is readable, as on ARM and x86: Mica has
+ * no execute-only pages), writable the software bit 9, young and dirty are A and D. The
+ * hart's V and W are derived from them (riscv_pte_hw()). */
+#define _PAGE_PRESENT _PAGE_R
+#define _PAGE_WRITE _PAGE_SOFT_WRITE
 #define _PAGE_EXEC _PAGE_X
 #define _PAGE_USER _PAGE_U
 #define _PAGE_YOUNG _PAGE_A
 #define _PAGE_DIRTY _PAGE_D
 
+/*
+ * Who sets A and D (4.3.1 allows two schemes, one for all harts): the hart itself, or a page
+ * fault when an access finds A clear or a write finds D clear. riscv_ad_trap (boot parameter
+ * riscv_ad=trap; mmu.c) makes Mica use the second whatever the hart does, as the ARM port
+ * must: young/dirty come only from the generic fault handler. Set once at boot, before the
+ * first user PTE; QEMU 7.2 sets A/D in hardware, so the default exercises the first.
+ */
+extern bool riscv_ad_trap;
+
+/*
+ * The PTE with the hart's V and W derived from Mica's bits (R, X, U, A, D, _PAGE_SOFT_WRITE,
+ * _PAGE_PROT_NONE and the frame, which stay as they are):
+ *   V  if R (accessible) and, with riscv_ad_trap, A (young);
+ *   W  if V and soft-write and, with riscv_ad_trap, D (dirty).
+ * So in trap mode the hart cannot set A or D itself (it updates them only through a valid
+ * entry that allows the access, 4.3.1): the first access to an old page and the first write
+ * to a clean one fault instead. The helpers of <mica/pgtable.h> read only Mica's bits and
+ * give the same answers in both modes.
+ */
+static inline pte_t riscv_pte_hw(pte_t p)
+{
+	u64 v = p.val & ~(_PAGE_V | _PAGE_W);
+
+	if (!(v & _PAGE_R) || (riscv_ad_trap && !(v & _PAGE_A)))
+		return (pte_t){ v };
+	if ((v & _PAGE_SOFT_WRITE) && (!riscv_ad_trap || (v & _PAGE_D)))
+		v |= _PAGE_W;
+	return (pte_t){ v | _PAGE_V };
+}
+
 static inline unsigned long pte_pfn(pte_t p)
 {
 	return p.val >> _PAGE_PPN_SHIFT;
 }
-/* A user leaf: U; R with W (W alone is reserved, 4.4.1), X if executable; A set (young) so a
- * hart that traps on a clear A bit does not fault again at once; D clear (clean). */
+/* A present, young, clean user leaf: U; R for any access right (W alone is reserved, 4.4.1,
+ * and "accessible" is R, above), soft-write if writable, X if executable; A set, so a hart that
+ * faults on a clear A does not fault again at once. No right at all: _PAGE_PROT_NONE. */
 static inline pte_t pfn_pte(unsigned long pfn, unsigned long vm_flags)
 {
 	u64 v = (u64)pfn << _PAGE_PPN_SHIFT | _PAGE_U | _PAGE_A;
 
-	if (vm_flags & (VM_READ | VM_WRITE))
+	if (vm_flags & (VM_READ | VM_WRITE | VM_EXEC))
 		v |= _PAGE_R;
+	else
+		v |= _PAGE_PROT_NONE;
 	if (vm_flags & VM_WRITE)
-		v |= _PAGE_W;
+		v |= _PAGE_SOFT_WRITE;
 	if (vm_flags & VM_EXEC)
 		v |= _PAGE_X;
-	v |= (v & _PAGE_LEAF) ? _PAGE_V : _PAGE_PROT_NONE;
-	return (pte_t){ v };
+	return riscv_pte_hw((pte_t){ v });
 }
+
+/* Writes the PTE with the hart's bits derived from Mica's (riscv_pte_hw()). The caller holds
+ * the PTE lock and flushes the TLB if a live entry lost rights. */
+static inline void set_pte_at(struct mm_struct *mm, unsigned long addr, pte_t *ptep, pte_t pte)
+{
+	(void)mm, (void)addr;
+	WRITE_ONCE(ptep->val, riscv_pte_hw(pte).val);
+}
+#define set_pte_at set_pte_at
 
 pgd_t *arch_kernel_pgd(void);
 

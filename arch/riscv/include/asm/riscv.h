@@ -23,9 +23,14 @@ void riscv_task_trampoline(void);
 /* console.c: waits until the UART has sent every byte it holds. */
 void riscv_console_flush(void);
 
-/* mmu.c: builds the kernel page table for RAM and the devices; turns it on on this hart. */
+/* mmu.c: builds the kernel page table for RAM and the devices; turns it on on this hart;
+ * reads riscv_ad= (who sets A/D in user PTEs) on the boot hart. */
 void riscv_mmu_init(const struct boot_info *bi);
 void riscv_mmu_enable(void);
+void riscv_ad_init(void);
+
+/* tlb.c: this hart's ASID probe; on the boot hart also asid_init() and the RFENCE check. */
+void riscv_tlb_cpu_init(struct cpu *c);
 
 /* timer.c and smp.c: the interrupt handlers behind trap.c. */
 void riscv_timer_interrupt(void);
