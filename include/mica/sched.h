@@ -73,6 +73,7 @@ struct task {
 	bool killed;	   /* must exit at its next return to user mode (atomic writes) */
 	bool user_exited;  /* left thread_exit(): its task struct awaits kthread_join */
 	bool join_claimed; /* a thread_join() waits for it */
+	unsigned lazy_mmu; /* lazy-MMU sections entered (<mica/tlbflush.h>, TLB-5) */
 
 	/* lock debugging */
 	unsigned mutexes_held;

@@ -79,9 +79,10 @@ extern unsigned tlb_test_skip_flushes;
  * set by a must-panic suite, which expects the model to catch the consequence. */
 enum tlb_test_omission {
 	TLB_OMIT_NONE,
-	TLB_OMIT_ROLLOVER_FLUSH,   /* asid.c: a rollover schedules no flush (any ASID port) */
-	TLB_OMIT_REMOTE_HART,	   /* RISC-V: a remote fence leaves one hart out */
-	TLB_OMIT_LAZY_TABLE_FLUSH, /* x86: lazy CPUs skipped even when tables were freed */
+	TLB_OMIT_ROLLOVER_FLUSH,	/* asid.c: a rollover schedules no flush (any ASID port) */
+	TLB_OMIT_REMOTE_HART,		/* RISC-V: a remote fence leaves one hart out */
+	TLB_OMIT_LAZY_TABLE_FLUSH,	/* x86: lazy CPUs skipped even when tables were freed */
+	TLB_OMIT_LAZY_MMU_SWITCH_FLUSH, /* lazy-MMU batch dropped, not flushed, at a switch */
 };
 extern enum tlb_test_omission tlb_test_omit;
 

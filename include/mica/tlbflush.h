@@ -66,6 +66,27 @@ void arch_switch_mm(struct mm_struct *next, unsigned long asid, bool flush);
 /* Invalidates [start, end) of mm on every CPU that may cache it. May send IPIs: call with
  * interrupts enabled (a spinlock held is fine). */
 void flush_tlb_range(struct mm_struct *mm, unsigned long start, unsigned long end);
+/* flush_tlb_range() even inside a lazy-MMU section: what the batch itself uses. */
+void flush_tlb_range_now(struct mm_struct *mm, unsigned long start, unsigned long end);
+
+/*
+ * Lazy-MMU sections (TLB-5, kernel/mm/lazy_mmu.c; boot parameter lazy_mmu=1, on ports whose
+ * remote invalidation needs no IPI): between lazy_mmu_enter() and lazy_mmu_leave() (they
+ * nest), flush_tlb_range() only queues its range in this CPU's batch, flushed as one request
+ * at the end of the section and at any context switch. Nothing may be freed inside one.
+ * lazy_mmu_active() says whether requests are being queued now.
+ */
+void lazy_mmu_enter(void);
+void lazy_mmu_leave(void);
+bool lazy_mmu_active(void);
+extern bool lazy_mmu_enabled;
+struct lazy_mmu_stats {
+	unsigned long queued;	      /* flush_tlb_range() calls batched */
+	unsigned long batches;	      /* batches flushed (each one request) */
+	unsigned long switch_flushes; /* ... of which at a context switch */
+};
+extern struct lazy_mmu_stats lazy_mmu_stats;
+
 /* Invalidates every translation of mm, walk caches included, on every CPU that may cache it. */
 void flush_tlb_mm(struct mm_struct *mm);
 

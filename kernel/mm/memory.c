@@ -338,6 +338,9 @@ void change_protection(struct mm_struct *mm, unsigned long start, unsigned long 
 	unsigned long addr, next;
 	bool changed = false;
 
+	/* With lazy-MMU batching (TLB-5) each changed PTE asks for its own invalidation and the
+	 * section's end sends them as one request; without it, one range flush at the end. */
+	lazy_mmu_enter();
 	for (addr = start; addr != end; addr = next) {
 		struct vm_area_struct *vma = find_vma(mm, addr);
 		spinlock_t *ptl;
@@ -369,10 +372,14 @@ void change_protection(struct mm_struct *mm, unsigned long start, unsigned long 
 				continue;
 			ptep_get_and_clear(mm, a, ptep);
 			set_pte_at(mm, a, ptep, new);
-			changed = true;
+			if (lazy_mmu_active())
+				flush_tlb_range(mm, a, a + PAGE_SIZE); /* queued */
+			else
+				changed = true;
 		}
 		spin_unlock(ptl);
 	}
+	lazy_mmu_leave();
 	if (changed)
 		flush_tlb_range(mm, start, end);
 }

@@ -16,6 +16,12 @@ void pgtable_free_gathered(struct page *p);
 
 /* Sets the TLB model up and reads tlb_model= (tlb_model.c). */
 void tlb_model_init(void);
+/* Reads lazy_mmu= (lazy_mmu.c). */
+void lazy_mmu_init(void);
+/* The lazy-MMU hooks of flush_tlb_range() and of the context switch (lazy_mmu.c): queue
+ * returns false if no section is open (flush now). */
+bool lazy_mmu_queue(struct mm_struct *mm, unsigned long start, unsigned long end);
+void lazy_mmu_switch(void);
 
 /* Adds n to one of the statistics counters (fault_stats, tlb_stats, gather_stats,
  * gup_stats): they are read without locks, so updates are atomic, never ordered. */

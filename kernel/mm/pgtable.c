@@ -120,6 +120,7 @@ void pgtable_init(void)
 	init_mm.pgd = arch_kernel_pgd();
 	zap_break_enabled = cmdline_get_ulong("zap_break", 1) != 0; /* MG-5, <mica/tlb.h> */
 	tlb_model_init();
+	lazy_mmu_init();
 	ptlock_cachep = kmem_cache_create("pte_lock", sizeof(spinlock_t), 0, 0);
 	if (!ptlock_cachep)
 		panic("pgtable_init: no memory for the PTE lock cache");

@@ -181,6 +181,12 @@ static void flush_on_cpus(struct flush_request *r)
 
 void flush_tlb_range(struct mm_struct *mm, unsigned long start, unsigned long end)
 {
+	if (!lazy_mmu_queue(mm, start, end)) /* a lazy-MMU section batches it (TLB-5) */
+		flush_tlb_range_now(mm, start, end);
+}
+
+void flush_tlb_range_now(struct mm_struct *mm, unsigned long start, unsigned long end)
+{
 	struct flush_request r = { mm, start, end, false, false };
 
 	if ((end - start) >> PAGE_SHIFT > TLB_FLUSH_ALL_THRESHOLD)
@@ -260,6 +266,7 @@ void switch_mm_irqs_off(struct mm_struct *next_mm)
 	struct mm_struct *prev = c->active_mm ? c->active_mm : &init_mm;
 
 	BUG_ON(!arch_irqs_disabled());
+	lazy_mmu_switch(); /* no task runs here with another's invalidations queued (TLB-5) */
 	if (ARCH_TLB_LAZY && !next_mm) {
 		if (prev != &init_mm && !READ_ONCE(lazy_tlb[c->id].lazy))
 			lazy_enter(c); /* keep prev loaded */
