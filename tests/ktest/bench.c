@@ -5,6 +5,7 @@
  * one machine, never against hardware.
  */
 #include <mica/arch.h>
+#include <mica/asid.h>
 #include <mica/ktest.h>
 #include <mica/latency.h>
 #include <mica/mm.h>
@@ -30,20 +31,37 @@
 struct pingpong {
 	struct completion a, b;
 	unsigned rounds;
+	struct mm_struct *mm[2]; /* if set: each side runs on its own and touches it each round */
 };
+
+/* Reads 4 pages of the current mm: after a flushing switch, each needs a TLB refill. */
+static void touch_own_pages(void)
+{
+	unsigned long v;
+
+	for (int i = 0; i < 4; i++)
+		copy_from_user(&v, (void *)(USER_BASE + i * PAGE_SIZE), sizeof(v));
+}
 
 static void pong_side(void *arg)
 {
 	struct pingpong *p = arg;
 
+	if (p->mm[1])
+		use_mm(p->mm[1]);
 	for (unsigned i = 0; i < p->rounds; i++) {
 		wait_for_completion(&p->a);
+		if (p->mm[1])
+			touch_own_pages();
 		complete(&p->b);
 	}
+	if (p->mm[1])
+		unuse_mm(p->mm[1]);
 }
 
-/* Round trip of two threads handing a token back and forth: two wake-ups and two switches. */
-static u64 pingpong_ns(int ping_cpu, int pong_cpu)
+/* Round trip of two threads handing a token back and forth: two wake-ups and two switches.
+ * With mms, each side runs on its own address space (an mm switch each way). */
+static u64 pingpong_mm_ns(int ping_cpu, int pong_cpu, struct mm_struct *mm0, struct mm_struct *mm1)
 {
 	static struct pingpong p;
 	struct task *th;
@@ -52,21 +70,76 @@ static u64 pingpong_ns(int ping_cpu, int pong_cpu)
 	init_completion(&p.a);
 	init_completion(&p.b);
 	p.rounds = ROUNDS;
+	p.mm[0] = mm0;
+	p.mm[1] = mm1;
 	th = kthread_create(pong_side, &p, "pong");
 	if (!th)
 		return 0;
 	kthread_bind(th, pong_cpu);
 	kthread_start(th);
 	sched_pin_current(ping_cpu);
+	if (mm0)
+		use_mm(mm0);
 	t0 = arch_clock_ns();
 	for (unsigned i = 0; i < ROUNDS; i++) {
 		complete(&p.a);
 		wait_for_completion(&p.b);
+		if (mm0)
+			touch_own_pages();
 	}
 	t0 = arch_clock_ns() - t0;
+	if (mm0)
+		unuse_mm(mm0);
 	sched_pin_current(0);
 	kthread_join(th);
 	return t0 / ROUNDS;
+}
+
+static u64 pingpong_ns(int ping_cpu, int pong_cpu)
+{
+	return pingpong_mm_ns(ping_cpu, pong_cpu, NULL, NULL);
+}
+
+/* An mm with 4 touched pages at USER_BASE, or NULL. */
+static struct mm_struct *bench_mm(void)
+{
+	struct mm_struct *mm = mm_create();
+	unsigned long v = 1;
+
+	if (!mm)
+		return NULL;
+	use_mm(mm);
+	down_write(&mm->mmap_lock);
+	vma_insert(mm, USER_BASE, 4 * PAGE_SIZE, VM_READ | VM_WRITE | VM_ANON,
+		   USER_BASE >> PAGE_SHIFT);
+	up_write(&mm->mmap_lock);
+	for (int i = 0; i < 4; i++)
+		copy_to_user((void *)(USER_BASE + i * PAGE_SIZE), &v, sizeof(v));
+	unuse_mm(mm);
+	return mm;
+}
+
+/* TLB-4's figure: the cost of switching between two address spaces on one CPU, and the full
+ * invalidations each switch costs, with the ASIDs this boot has (tests/run boots this suite
+ * again with asid_bits=0 to compare). */
+static void mm_switch_round_trip(struct ktest *t)
+{
+	struct mm_struct *a = bench_mm(), *b = bench_mm();
+	unsigned long flushes = asid_stats.switch_flushes;
+	int cpu = ncpus > 1 ? 1 : 0;
+	u64 ns;
+
+	KTEST_ASSERT(t, a && b);
+	ns = pingpong_mm_ns(cpu, cpu, a, b);
+	flushes = asid_stats.switch_flushes - flushes;
+	ktest_log(t,
+		  "bench: mm switch round trip, one CPU, %u-bit ASIDs: %llu ns, %lu.%02lu full "
+		  "flushes per switch",
+		  asid_bits(), (unsigned long long)ns, flushes / (2 * ROUNDS),
+		  flushes * 100 / (2 * ROUNDS) % 100);
+	KTEST_EXPECT(t, ns > 0);
+	mm_put(a);
+	mm_put(b);
 }
 
 static void context_switch_round_trip(struct ktest *t)
@@ -371,12 +444,12 @@ static void tlb_flushes_per_munmap(struct ktest *t)
 		req = tlb_stats.flushes - req;
 		local = tlb_stats.local_range + tlb_stats.local_all - local;
 		ipis = tlb_stats.ipis - ipis;
+		fences = tlb_stats.remote_fences - fences;
 		unuse_mm(mm);
 		ktest_log(t,
 			  "bench: munmap of %lu pages: %lu flush requests (goal <= %lu), %lu local "
 			  "invalidations, %lu IPI rounds, %lu remote fences",
-			  n, req, (n + GATHER_PAGES - 1) / GATHER_PAGES + 1, local, ipis,
-			  tlb_stats.remote_fences - fences);
+			  n, req, (n + GATHER_PAGES - 1) / GATHER_PAGES + 1, local, ipis, fences);
 		KTEST_EXPECT(t, req >= 1);
 	}
 }
@@ -508,3 +581,5 @@ KTEST_SUITE(bench, KTEST_MANUAL, KTEST_CASE(context_switch_round_trip), KTEST_CA
 	    KTEST_CASE(page_and_kmalloc_rates), KTEST_CASE(map_touch_unmap_16mib),
 	    KTEST_CASE(tlb_flushes_per_munmap), KTEST_CASE(zap_latency_break_on_and_off),
 	    KTEST_CASE(latency_records));
+
+KTEST_SUITE(bench_mm_switch, KTEST_MANUAL, KTEST_CASE(mm_switch_round_trip));
