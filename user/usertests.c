@@ -560,6 +560,40 @@ static void migration_keeps_every_mapping_and_every_write(void)
 	CHECK(mica_migrate(BAD_KERNEL) == -1 && errno == EFAULT);
 }
 
+/* A MAP_SHARED|MAP_ANONYMOUS counter incremented by a child is seen by its parent; a private
+ * mapping beside it stays private (the child's writes to it are its own copies). */
+static void shared_mapping_is_shared_across_fork_and_private_stays_private(void)
+{
+	size_t pg = 4096;
+	volatile unsigned long *counter =
+	    mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	volatile unsigned long *priv =
+	    mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int status;
+	pid_t pid;
+
+	CHECK(counter != MAP_FAILED && priv != MAP_FAILED);
+	if (counter == MAP_FAILED || priv == MAP_FAILED)
+		return;
+	*counter = 0;
+	*priv = 7;
+	pid = fork();
+	if (pid == 0) {
+		for (int i = 0; i < 1000; i++) {
+			(*counter)++;
+			(*priv)++;
+		}
+		_exit(*priv == 1007 ? 0 : 3);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK(*counter == 1000);
+	CHECK(*priv == 7);
+	CHECK(mmap(NULL, pg, PROT_READ, MAP_SHARED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) ==
+		  MAP_FAILED &&
+	      errno == EINVAL);
+	CHECK(munmap((void *)counter, pg) == 0 && munmap((void *)priv, pg) == 0);
+}
+
 /* Processes, threads, copy-on-write, mmap: a workload that touches every kernel cache. */
 static int leak_workload(void)
 {
@@ -607,6 +641,8 @@ static const struct usertest tests[] = {
 	  exit_of_a_256_mib_process_with_the_tlb_model_on },
 	{ "migration_keeps_every_mapping_and_every_write",
 	  migration_keeps_every_mapping_and_every_write },
+	{ "shared_mapping_is_shared_across_fork_and_private_stays_private",
+	  shared_mapping_is_shared_across_fork_and_private_stays_private },
 	{ "nothing_leaked", nothing_leaked },
 };
 #define NTESTS (int)(sizeof(tests) / sizeof(tests[0]))

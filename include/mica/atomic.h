@@ -41,6 +41,20 @@ static inline bool atomic_cmpxchg(atomic_t *a, int old, int new)
 					   __ATOMIC_SEQ_CST);
 }
 
+/* Adds 1 unless *a is zero (or less): a reference taken only on a live object, whose count
+ * may drop to zero at any moment. True if it was taken. */
+static inline bool atomic_inc_not_zero(atomic_t *a)
+{
+	for (;;) {
+		int c = atomic_read(a);
+
+		if (c <= 0)
+			return false;
+		if (atomic_cmpxchg(a, c, c + 1))
+			return true;
+	}
+}
+
 /* Full memory barrier between CPUs. */
 #define smp_mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
 

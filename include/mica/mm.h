@@ -38,7 +38,8 @@ struct page {
 	unsigned long flags; /* PG_* bits; bits 8..15: the block's order (PG_buddy or head) */
 	atomic_t refcount;   /* 0 = free; the allocator hands out blocks with 1 */
 	atomic_t mapcount;   /* PTEs mapping this frame (user pages) */
-	void *mapping;	     /* anon_vma | PAGE_MAPPING_ANON; a slab page: its kmem_cache */
+	void *mapping;	     /* anon_vma | PAGE_MAPPING_ANON, shmem_object | PAGE_MAPPING_SHMEM;
+			      * a slab page: its kmem_cache */
 	unsigned long index; /* anonymous page: linear page offset in its VMA */
 	union {
 		struct list_head lru; /* guarded by the buddy lock while PG_buddy */
@@ -55,6 +56,7 @@ struct page {
 #define PG_ORDER_SHIFT 8
 #define PG_ORDER_MASK (0xffUL << PG_ORDER_SHIFT)
 #define PAGE_MAPPING_ANON 0x1UL
+#define PAGE_MAPPING_SHMEM 0x2UL /* <mica/shmem.h>: cleared with mapping when the page is freed */
 
 static inline unsigned page_order(const struct page *p)
 {
@@ -136,14 +138,7 @@ void put_page(struct page *p);
  */
 static inline bool get_page_unless_zero(struct page *p)
 {
-	for (;;) {
-		int c = atomic_read(&p->refcount);
-
-		if (c <= 0)
-			return false;
-		if (atomic_cmpxchg(&p->refcount, c, c + 1))
-			return true;
-	}
+	return atomic_inc_not_zero(&p->refcount);
 }
 static inline int page_count(const struct page *p)
 {

@@ -13,7 +13,8 @@
  *   - no two adjacent VMAs are mergeable (vma_can_merge()): every change merges back;
  *   - mm->map_count is the number of VMAs on the list;
  *   - vm_pgoff is linear: for anonymous memory a VMA made at address A has pgoff A >> PAGE_SHIFT,
- *     and splitting keeps each page's pgoff (the upper half gets pgoff + pages below the cut).
+ *     for shared memory (vm_shm) it is the offset in the object (0 at mmap), and splitting
+ *     keeps each page's pgoff (the upper half gets pgoff + pages below the cut).
  *
  * Locking: mm->mmap_lock held for write to change the list or any VMA, for read to look up.
  * Every function here checks it. Lock order (later): mmap_lock -> anon_vma lock -> PTE lock.
@@ -35,6 +36,7 @@
 #include <mica/vm_flags.h>
 
 struct anon_vma;
+struct shmem_object;
 
 struct mm_struct {
 	struct rw_semaphore mmap_lock;
@@ -67,6 +69,10 @@ struct vm_area_struct {
 					  * pages it may map */
 	struct list_head vm_list;	 /* on vm_mm->vmas */
 	struct mm_struct *vm_mm;
+	/* shared memory (<mica/shmem.h>): the object it maps (vm_pgoff is an offset in it), or
+	 * NULL; shared_link is on vm_shm->i_mmap, under its i_mmap_mutex */
+	struct shmem_object *vm_shm;
+	struct list_head shared_link;
 };
 
 static inline unsigned long vma_pages(const struct vm_area_struct *v)
@@ -91,14 +97,19 @@ struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr);
 /* Returns the first VMA overlapping [start, end), or NULL. Read lock. */
 struct vm_area_struct *find_vma_intersection(struct mm_struct *mm, unsigned long start,
 					     unsigned long end);
-/* True if next may be folded into prev: adjacent, same flags, contiguous pgoff, same anon_vma
- * (the rmap issue refines the last rule). */
+/* True if next may be folded into prev: adjacent, same flags, contiguous pgoff, the same shmem
+ * object (or none), and anon_vmas rmap agrees with (vma.c says which). */
 bool vma_can_merge(const struct vm_area_struct *prev, const struct vm_area_struct *next);
 
 /* Maps [start, start+len) with flags and pgoff, merging with its neighbours when it can.
  * 0, -EINVAL (unaligned, empty, wrapping), -EEXIST (any page already mapped), -ENOMEM. */
 int vma_insert(struct mm_struct *mm, unsigned long start, unsigned long len, unsigned long flags,
 	       unsigned long pgoff);
+/* Maps [start, start+len) as one new VMA of the shmem object obj from its offset 0 (it takes
+ * its own reference, and joins obj's i_mmap). Never merged: a new object has no other VMA.
+ * 0, -EINVAL, -EEXIST, -ENOMEM as vma_insert(). */
+int vma_insert_shmem(struct mm_struct *mm, unsigned long start, unsigned long len,
+		     unsigned long flags, struct shmem_object *obj);
 /* Cuts vma in two at addr (page aligned, strictly inside); vma keeps the lower half. Leaves
  * two mergeable VMAs: a step for callers, who merge back. 0, -EINVAL, -ENOMEM. */
 int vma_split(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr);
@@ -130,6 +141,7 @@ int handle_mm_fault(struct mm_struct *mm, unsigned long addr, unsigned flags);
 /* Faults resolved since boot, by kind (tests and the stats call read them). */
 struct fault_stats {
 	unsigned long demand_zero, cow_copy, cow_reuse, young_dirty, spurious, oom;
+	unsigned long shared; /* first touches of a shared page in one mm */
 };
 extern struct fault_stats fault_stats;
 
@@ -137,16 +149,18 @@ extern struct fault_stats fault_stats;
  * flushes. mmap_lock for write. */
 void change_protection(struct mm_struct *mm, unsigned long start, unsigned long end);
 /* Copies src's VMAs and PTEs into the new, empty dst, copy-on-write (fork's half of the
- * work). 0 or -ENOMEM (dst then holds part of it: the caller drops it). */
+ * work); a shared VMA's copy maps the same object and its PTEs stay as they are. 0 or -ENOMEM (dst
+ * then holds part of it: the caller drops it). */
 int dup_mmap(struct mm_struct *dst, struct mm_struct *src);
 /* Drops the pages of [start, start+len) under mmap_lock for read (MADV_DONTNEED): the next
- * touch is a demand-zero fault. 0, -EINVAL, or -ENOMEM if part of it is not mapped. */
+ * touch is a demand-zero fault (shared memory: the object's page again). 0, -EINVAL, or -ENOMEM if
+ * part of it is not mapped. */
 int zap_page_range(struct mm_struct *mm, unsigned long start, unsigned long len);
 /* Unmaps everything and frees every table below the top: the full-mm gather (MG-6). */
 void exit_mmap(struct mm_struct *mm);
 
-/* A VMA with no range yet and no anon_vma, or NULL (no memory); vma_free() one that was
- * never linked (or is unlinked and unchained). */
+/* A VMA with no range yet, no anon_vma and no shmem object, or NULL (no memory); vma_free()
+ * one that was never linked (or is unlinked, unchained and off its object's i_mmap). */
 struct vm_area_struct *vma_alloc(void);
 void vma_free(struct vm_area_struct *v);
 /* Calls fn(mm, arg) for every mm alive (fn may sleep; it must not create or free an mm). */

@@ -1,6 +1,7 @@
 /*
  * Reverse mapping of anonymous pages (DESIGN AV-1..8; kernel/mm/rmap.c, book chapter
- * docs/mm-rmap.md).
+ * docs/mm-rmap.md). Shared anonymous pages are found through their memory object instead
+ * (<mica/shmem.h>); rmap_walk() and rmap_verify() cover both kinds.
  *
  * The question: given a page, which processes map it, and where? Forward, a PTE names its
  * page; backward, a page names only one object, its anon_vma (page->mapping), and that
@@ -102,9 +103,9 @@ unsigned long vma_address(struct page *page, struct vm_area_struct *vma);
 
 /*
  * rmap_walk (AV-8): calls one(page, vma, addr, arg) for each VMA that may map page, under
- * the anon_vma lock; one() must check the PTE itself (the VMA may not map it any more, or
- * never did: a copy-on-write broke). one() returns false to stop. Returns false if the page
- * was not mapped (nothing to walk).
+ * the anon_vma lock (a shared page: each VMA on its object's i_mmap, under i_mmap_mutex); one()
+ * must check the PTE itself (the VMA may not map it any more, or never did: a copy-on-write broke).
+ * one() returns false to stop. Returns false if the page was not mapped (nothing to walk).
  */
 bool rmap_walk(struct page *page,
 	       bool (*one)(struct page *page, struct vm_area_struct *vma, unsigned long addr,
@@ -120,7 +121,8 @@ int page_referenced(struct page *page);
 /*
  * Migration (kernel/mm/migrate.c): moves page (anonymous, mapped; the caller holds one
  * reference) to a new frame, every mapping included. 0, -EAGAIN (someone else holds a
- * reference, a pin say, or moves it already), -ENOMEM, -EINVAL (not a mapped anonymous page).
+ * reference, a pin say, or moves it already), -ENOMEM, -EINVAL (not a mapped anonymous page;
+ * shared pages are refused too: the object's page array would have to move with them).
  * May sleep. While it runs, the PTEs are migration entries: a fault on one waits.
  */
 int migrate_page(struct page *page);
@@ -134,8 +136,9 @@ struct migrate_stats {
 };
 extern struct migrate_stats migrate_stats;
 
-/* Checks invariants 1 and 2 over every mm; logs each violation (at most a few) and returns
- * how many there were. For tests, on a quiet system (no mm changing meanwhile). */
+/* Checks invariants 1 and 2 (and <mica/shmem.h>'s first) over every mm; logs each violation (at
+ * most a few) and returns how many there were. For tests, on a quiet system (no mm changing
+ * meanwhile). */
 unsigned long rmap_verify(void);
 
 struct rmap_stats {

@@ -7,8 +7,13 @@
  * reference only after the TLB flush, by the gather). So a page with refcount == mapcount == 1
  * belongs to exactly one PTE, and a write fault on it may simply make it writable.
  *
+ * Shared memory (<mica/shmem.h>) differs in three places: a first touch maps the object's
+ * page at that offset (do_shared_page) instead of a new one, a write never copies, and fork
+ * copies its PTEs as they are.
+ *
  * Good breakpoints: handle_mm_fault (every fault), do_anonymous_page (demand-zero),
- * do_wp_page (copy-on-write), zap_pte_range (unmapping).
+ * do_shared_page (a shared page's first touch here), do_wp_page (copy-on-write),
+ * zap_pte_range (unmapping).
  */
 #include <mica/errno.h>
 #include <mica/mm_types.h>
@@ -17,6 +22,7 @@
 #include <mica/preempt.h>
 #include <mica/printk.h>
 #include <mica/rmap.h>
+#include <mica/shmem.h>
 #include <mica/string.h>
 #include <mica/tlb.h>
 #include <mica/tlb_model.h>
@@ -73,6 +79,36 @@ static int do_anonymous_page(struct vm_area_struct *vma, pmd_t *pmd, unsigned lo
 	set_pte_at(mm, addr, ptep, entry);
 	spin_unlock(ptl);
 	stat_add(&fault_stats.demand_zero, 1);
+	return 0;
+}
+
+/* First touch of a page of a shared VMA: the object's page at that offset (allocated zeroed
+ * if nobody touched it yet), mapped writable if the VMA is: writes go to the shared page. */
+static int do_shared_page(struct vm_area_struct *vma, pmd_t *pmd, unsigned long addr,
+			  unsigned flags)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	unsigned long index = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+	struct page *page = shmem_get_page(vma->vm_shm, index); /* may sleep: before any lock */
+	spinlock_t *ptl;
+	pte_t *ptep, entry;
+
+	if (!page)
+		return -ENOMEM;
+	entry = pfn_pte(page_to_pfn(page), vma->vm_flags);
+	if (flags & FAULT_WRITE)
+		entry = pte_mkdirty(entry);
+	ptep = pte_offset_map_lock(pmd, addr, &ptl);
+	if (!pte_none(ptep_get(ptep))) {
+		/* Another thread of this mm mapped it first. */
+		spin_unlock(ptl);
+		put_page(page);
+		return 0;
+	}
+	atomic_inc(&page->mapcount); /* the reference shmem_get_page gave us is the PTE's */
+	set_pte_at(mm, addr, ptep, entry);
+	spin_unlock(ptl);
+	stat_add(&fault_stats.shared, 1);
 	return 0;
 }
 
@@ -173,8 +209,11 @@ static int do_present_fault(struct vm_area_struct *vma, pmd_t *pmd, unsigned lon
 		spin_unlock(ptl);
 		return -EAGAIN; /* the access itself may still need copy-on-write */
 	}
-	if ((flags & FAULT_WRITE) && !pte_write(orig))
-		return do_wp_page(vma, pmd, addr, ptep, ptl, orig);
+	if ((flags & FAULT_WRITE) && !pte_write(orig)) {
+		if (!(vma->vm_flags & VM_SHARED))
+			return do_wp_page(vma, pmd, addr, ptep, ptl, orig);
+		entry = pte_mkwrite(entry); /* shared: written in place, never copied */
+	}
 	if (flags & FAULT_WRITE)
 		entry = pte_mkdirty(entry);
 	entry = pte_mkyoung(entry);
@@ -214,7 +253,8 @@ int handle_mm_fault(struct mm_struct *mm, unsigned long addr, unsigned flags)
 			break;
 		}
 		if (pte_none(ptep_get(ptep)))
-			ret = do_anonymous_page(vma, pmd, addr, flags);
+			ret = vma->vm_shm ? do_shared_page(vma, pmd, addr, flags)
+					  : do_anonymous_page(vma, pmd, addr, flags);
 		else
 			ret = do_present_fault(vma, pmd, addr, flags);
 	} while (ret == -EAGAIN);
@@ -365,8 +405,10 @@ void change_protection(struct mm_struct *mm, unsigned long start, unsigned long 
 				new = pte_mkdirty(new);
 			if (!pte_young(old))
 				new = pte_mkold(new);
-			/* A shared page stays write-protected: its next write copies it. */
-			if (atomic_read(&pfn_to_page(pte_pfn(old))->mapcount) > 1)
+			/* A private page mapped more than once stays write-protected: its next
+			 * write copies it. (A shared VMA's page is written in place.) */
+			if (!(vma->vm_flags & VM_SHARED) &&
+			    atomic_read(&pfn_to_page(pte_pfn(old))->mapcount) > 1)
 				new = pte_wrprotect(new);
 			if (pte_same(old, new))
 				continue;
@@ -388,9 +430,9 @@ void change_protection(struct mm_struct *mm, unsigned long start, unsigned long 
 
 /*
  * Copies the PTEs of vma (in src) into dst, copy-on-write: both end up write-protected and
- * sharing the page. dst is new and private to the caller (no other thread, no CPU has it),
- * so its PTEs are written without their lock. Returns 0 or -ENOMEM (what was copied stays,
- * the caller tears dst down).
+ * sharing the page; a shared VMA's entries are copied as they are (both write the page). dst is new
+ * and private to the caller (no other thread, no CPU has it), so its PTEs are written without their
+ * lock. Returns 0 or -ENOMEM (what was copied stays, the caller tears dst down).
  */
 static int copy_pte_range(struct mm_struct *dst, struct mm_struct *src, struct vm_area_struct *vma)
 {
@@ -413,7 +455,7 @@ static int copy_pte_range(struct mm_struct *dst, struct mm_struct *src, struct v
 
 			if (pte_none(e))
 				continue;
-			if (pte_write(e)) {
+			if (pte_write(e) && !(vma->vm_flags & VM_SHARED)) {
 				ptep_set_wrprotect(src, a, sptep);
 				e = pte_wrprotect(e);
 			}
@@ -449,12 +491,14 @@ int dup_mmap(struct mm_struct *dst, struct mm_struct *src)
 		d->vm_pgoff = v->vm_pgoff;
 		d->vm_mm = dst;
 		/* One VMA for one (no merging: each has its own family), chained before any
-		 * page is shared (AV-4). */
+		 * page is shared (AV-4); a shared one joins its object's i_mmap likewise. */
 		if (anon_vma_fork(d, v)) {
 			vma_free(d);
 			ret = -ENOMEM;
 			break;
 		}
+		if (v->vm_shm)
+			shmem_link_vma(d, v->vm_shm);
 		list_add_tail(&d->vm_list, &dst->vmas);
 		dst->map_count++;
 		ret = copy_pte_range(dst, src, v);
@@ -481,7 +525,11 @@ void exit_mmap(struct mm_struct *mm)
 	if (!list_empty(&mm->vmas))
 		unmap_vmas(&tlb, list_first_entry(&mm->vmas, struct vm_area_struct, vm_list),
 			   USER_BASE, USER_TOP);
-	list_for_each_entry(v, &mm->vmas, vm_list) unlink_anon_vmas(v); /* before the tables */
+	list_for_each_entry(v, &mm->vmas, vm_list)
+	{
+		unlink_anon_vmas(v); /* before the tables (<mica/rmap.h> invariant 4) */
+		shmem_unlink_vma(v);
+	}
 	free_pgtables(&tlb, USER_BASE, USER_TOP, USER_BASE, USER_TOP);
 	tlb_finish_mmu(&tlb);
 	up_write(&mm->mmap_lock);

@@ -11,6 +11,7 @@
 #include <mica/printk.h>
 #include <mica/rcu.h>
 #include <mica/rmap.h>
+#include <mica/shmem.h>
 #include <mica/slab.h>
 #include <mica/tlb_model.h>
 #include <mica/tlbflush.h>
@@ -378,18 +379,6 @@ static bool page_mapped(struct page *page)
 	return atomic_read(&page->mapcount) > 0;
 }
 
-static bool refcount_inc_not_zero(atomic_t *r)
-{
-	for (;;) {
-		int c = atomic_read(r);
-
-		if (c <= 0)
-			return false;
-		if (atomic_cmpxchg(r, c, c + 1))
-			return true;
-	}
-}
-
 /* AV-7. page->mapping may name an anon_vma that was freed, even reused, since we read it
  * (the cache is type-safe by RCU, so it is still an anon_vma). A page still mapped after we
  * hold a reference proves the reference is on the right one: a mapped page's VMA is chained
@@ -400,7 +389,7 @@ struct anon_vma *page_get_anon_vma(struct page *page)
 
 	rcu_read_lock();
 	av = page_anon_vma(page);
-	if (!av || !page_mapped(page) || !refcount_inc_not_zero(&av->refcount)) {
+	if (!av || !page_mapped(page) || !atomic_inc_not_zero(&av->refcount)) {
 		rcu_read_unlock();
 		return NULL;
 	}
@@ -474,9 +463,12 @@ bool rmap_walk(struct page *page,
 			   void *arg),
 	       void *arg)
 {
-	struct anon_vma *av = page_lock_anon_vma(page);
+	struct anon_vma *av;
 	struct anon_vma_chain *avc;
 
+	if (page_is_shmem(page))
+		return shmem_rmap_walk(page, one, arg); /* its object's i_mmap, not anon_vmas */
+	av = page_lock_anon_vma(page);
 	if (!av)
 		return false;
 	list_for_each_entry(avc, &av->chains, same_anon_vma)
@@ -492,8 +484,9 @@ bool rmap_walk(struct page *page,
 	return true;
 }
 
-/* The PTE mapping page at addr in vma's mm, locked, or NULL. The anon_vma lock held: the
- * VMA is still chained, so its tables are not freed under us (invariant 4). */
+/* The PTE mapping page at addr in vma's mm, locked, or NULL. The anon_vma lock (or the
+ * object's i_mmap_mutex) held: the VMA is still chained (on i_mmap), so its tables are not
+ * freed under us (invariant 4). */
 static pte_t *page_check_address(struct page *page, struct vm_area_struct *vma, unsigned long addr,
 				 spinlock_t **ptlp)
 {
@@ -591,8 +584,39 @@ static bool chained_to(struct vm_area_struct *vma, struct anon_vma *av)
 	return false;
 }
 
-/* Pass 1, per mm: counts each frame's PTEs, and checks that each mapped page's anon_vma has
- * a chain to the VMA that maps it (invariant 1) at the address its index says. */
+/* Invariant 1 for the page mapped at a in vma: its anon_vma is chained to vma, or, for a
+ * shared page, vma maps its object and is on the object's i_mmap (<mica/shmem.h>). */
+static void verify_owner(struct verify *v, struct page *page, struct vm_area_struct *vma,
+			 unsigned long a)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct shmem_object *obj;
+	struct anon_vma *av;
+
+	if (page_is_shmem(page)) {
+		obj = page_get_shmem(page);
+		if (!obj || vma->vm_shm != obj || !shmem_maps_vma(obj, vma))
+			verify_error(v,
+				     "frame 0x%lx at 0x%lx in mm %p: its object %p does not list "
+				     "the VMA mapping it",
+				     page_to_pfn(page), a, mm, obj);
+		if (obj)
+			shmem_put(obj);
+	} else {
+		av = page_anon_vma(page);
+		if (!av || !chained_to(vma, av))
+			verify_error(v,
+				     "frame 0x%lx at 0x%lx in mm %p: its anon_vma %p has no "
+				     "chain to the VMA mapping it",
+				     page_to_pfn(page), a, mm, av);
+	}
+	if (vma_address(page, vma) != a)
+		verify_error(v, "frame 0x%lx at 0x%lx in mm %p: its index %lu says another address",
+			     page_to_pfn(page), a, mm, page->index);
+}
+
+/* Pass 1, per mm: counts each frame's PTEs, and checks each mapped page's owner (invariant
+ * 1) and the address its index says. */
 static void verify_mm(struct mm_struct *mm, void *arg)
 {
 	struct verify *v = arg;
@@ -604,24 +628,12 @@ static void verify_mm(struct mm_struct *mm, void *arg)
 		for (unsigned long a = vma->vm_start; a < vma->vm_end; a += PAGE_SIZE) {
 			pte_t *ptep = walk(mm, a, false);
 			struct page *page;
-			struct anon_vma *av;
 
 			if (!ptep || !pte_present(ptep_get(ptep)))
 				continue;
 			page = pfn_to_page(pte_pfn(ptep_get(ptep)));
 			v->ptes[page_to_pfn(page) - mem_map_first_pfn]++;
-			av = page_anon_vma(page);
-			if (!av || !chained_to(vma, av))
-				verify_error(
-				    v,
-				    "frame 0x%lx at 0x%lx in mm %p: its anon_vma %p has no "
-				    "chain to the VMA mapping it",
-				    page_to_pfn(page), a, mm, av);
-			else if (vma_address(page, vma) != a)
-				verify_error(v,
-					     "frame 0x%lx at 0x%lx in mm %p: its index %lu says "
-					     "another address",
-					     page_to_pfn(page), a, mm, page->index);
+			verify_owner(v, page, vma, a);
 		}
 	}
 	up_read(&mm->mmap_lock);

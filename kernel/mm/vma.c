@@ -14,6 +14,7 @@
 #include <mica/printk.h>
 #include <mica/rmap.h>
 #include <mica/sched.h>
+#include <mica/shmem.h>
 #include <mica/slab.h>
 #include <mica/tlb.h>
 #include <mica/tlbflush.h>
@@ -42,6 +43,7 @@ void vma_init(void)
 	if (!vm_area_cachep || !mm_cachep)
 		panic("vma_init: no memory for the caches");
 	anon_vma_init();
+	shmem_init();
 }
 
 /* Every mm, for rmap_verify() (which checks rmap against a scan of every page table). */
@@ -128,14 +130,15 @@ struct vm_area_struct *find_vma_intersection(struct mm_struct *mm, unsigned long
 	return v && v->vm_start < end ? v : NULL;
 }
 
-/* True if next may be folded into prev: adjacent, same flags, contiguous pgoff, and rmap
- * agrees: one of them has no anon_vma yet (so no page), or both have the same one with the
- * same chains (the halves of one VMA split earlier). Two VMAs with different families could
- * not be found from each other's pages after a merge. */
+/* True if next may be folded into prev: adjacent, same flags, contiguous pgoff, the same
+ * shmem object or none (with contiguous pgoff: contiguous offsets in it), and rmap agrees:
+ * one of them has no anon_vma yet (so no page), or both have the same one with the same
+ * chains (the halves of one VMA split earlier). Two VMAs with different families could not
+ * be found from each other's pages after a merge. */
 bool vma_can_merge(const struct vm_area_struct *prev, const struct vm_area_struct *next)
 {
 	return prev->vm_end == next->vm_start && prev->vm_flags == next->vm_flags &&
-	       prev->vm_pgoff + vma_pages(prev) == next->vm_pgoff &&
+	       prev->vm_pgoff + vma_pages(prev) == next->vm_pgoff && prev->vm_shm == next->vm_shm &&
 	       (!prev->anon_vma || !next->anon_vma ||
 		(prev->anon_vma == next->anon_vma &&
 		 anon_vma_same_chains((struct vm_area_struct *)prev,
@@ -156,15 +159,33 @@ struct vm_area_struct *vma_alloc(void)
 	if (v) {
 		v->anon_vma = NULL;
 		list_init(&v->anon_vma_chain);
+		v->vm_shm = NULL;
+		list_init(&v->shared_link);
 	}
 	return v;
 }
 
-/* Frees a VMA already off the mm's list and unchained from every anon_vma. */
+/* Frees a VMA already off the mm's list, unchained from every anon_vma and off its object's
+ * i_mmap. */
 void vma_free(struct vm_area_struct *v)
 {
-	BUG_ON(v->anon_vma || !list_empty(&v->anon_vma_chain));
+	BUG_ON(v->anon_vma || !list_empty(&v->anon_vma_chain) || v->vm_shm ||
+	       !list_empty(&v->shared_link));
 	kmem_cache_free(vm_area_cachep, v);
+}
+
+/* Locks what an rmap walker reads v's boundaries under: its anon_vma's lock or its object's
+ * i_mmap_mutex (a VMA has at most one of the two). */
+static void vma_lock_rmap(struct vm_area_struct *v)
+{
+	anon_vma_lock_vma(v);
+	shmem_lock_vma(v);
+}
+
+static void vma_unlock_rmap(struct vm_area_struct *v)
+{
+	shmem_unlock_vma(v);
+	anon_vma_unlock_vma(v);
 }
 
 static void vma_unlink_free(struct mm_struct *mm, struct vm_area_struct *v)
@@ -175,17 +196,44 @@ static void vma_unlink_free(struct mm_struct *mm, struct vm_area_struct *v)
 }
 
 /* Folds next into prev (vma_can_merge() said yes) and frees next. If only next has pages,
- * prev takes over its chains; if both do, they share them (the same family) and next's go. */
+ * prev takes over its chains; if both do, they share them (the same family) and next's go.
+ * Shared VMAs map the same object: prev grows over next's range before next leaves i_mmap, so
+ * a walker meanwhile finds those pages through one VMA or both, never through none. */
 static void vma_fold(struct mm_struct *mm, struct vm_area_struct *prev, struct vm_area_struct *next)
 {
 	if (next->anon_vma && !prev->anon_vma)
 		anon_vma_move_chains(prev, next);
 	else
 		unlink_anon_vmas(next);
-	anon_vma_lock_vma(prev);
+	vma_lock_rmap(prev);
 	prev->vm_end = next->vm_end;
-	anon_vma_unlock_vma(prev);
+	vma_unlock_rmap(prev);
+	shmem_unlink_vma(next);
 	vma_unlink_free(mm, next);
+}
+
+/* The VMA a new one at [start, end) would follow (NULL: it would be first) in *prev, and the
+ * one it would precede in *next. 0, or -EEXIST if a VMA overlaps the range. */
+static int vma_neighbours(struct mm_struct *mm, unsigned long start, unsigned long end,
+			  struct vm_area_struct **prev, struct vm_area_struct **next)
+{
+	*next = find_vma(mm, start);
+	if (*next && (*next)->vm_start < end)
+		return -EEXIST;
+	*prev = *next ? vma_prev_of(mm, *next)
+		      : (list_empty(&mm->vmas)
+			     ? NULL
+			     : list_entry(mm->vmas.prev, struct vm_area_struct, vm_list));
+	return 0;
+}
+
+/* Puts the new VMA v on mm's list after prev (NULL: first). */
+static void vma_link_after(struct mm_struct *mm, struct vm_area_struct *v,
+			   struct vm_area_struct *prev)
+{
+	__list_insert(&v->vm_list, prev ? &prev->vm_list : &mm->vmas,
+		      prev ? prev->vm_list.next : mm->vmas.next);
+	mm->map_count++;
 }
 
 /* Maps [start, start+len) with flags and pgoff, merging with its neighbours when it can.
@@ -196,23 +244,16 @@ int vma_insert(struct mm_struct *mm, unsigned long start, unsigned long len, uns
 	       unsigned long pgoff)
 {
 	unsigned long end = start + len;
-	struct vm_area_struct *prev = NULL, *next, *v,
-			      new = { .vm_start = start,
-				      .vm_end = end,
-				      .vm_flags = flags,
-				      .vm_pgoff = pgoff };
+	struct vm_area_struct *prev, *next, *v,
+	    new = { .vm_start = start, .vm_end = end, .vm_flags = flags, .vm_pgoff = pgoff };
 	bool to_prev, to_next;
+	int ret;
 
 	assert_write_locked(mm, "vma_insert");
 	if (!range_ok(start, len))
 		return -EINVAL;
-	next = find_vma(mm, start);
-	if (next && next->vm_start < end)
-		return -EEXIST;
-	prev = next ? vma_prev_of(mm, next)
-		    : (list_empty(&mm->vmas)
-			   ? NULL
-			   : list_entry(mm->vmas.prev, struct vm_area_struct, vm_list));
+	if ((ret = vma_neighbours(mm, start, end, &prev, &next)))
+		return ret;
 	to_prev = prev && vma_can_merge(prev, &new);
 	to_next = next && vma_can_merge(&new, next);
 	if (to_prev && to_next) { /* fills the gap exactly: prev swallows new and next */
@@ -234,11 +275,31 @@ int vma_insert(struct mm_struct *mm, unsigned long start, unsigned long len, uns
 		v->vm_flags = flags;
 		v->vm_pgoff = pgoff;
 		v->vm_mm = mm;
-		/* after prev, or first */
-		__list_insert(&v->vm_list, prev ? &prev->vm_list : &mm->vmas,
-			      prev ? prev->vm_list.next : mm->vmas.next);
-		mm->map_count++;
+		vma_link_after(mm, v, prev);
 	}
+	return 0;
+}
+
+int vma_insert_shmem(struct mm_struct *mm, unsigned long start, unsigned long len,
+		     unsigned long flags, struct shmem_object *obj)
+{
+	struct vm_area_struct *prev, *next, *v;
+	int ret;
+
+	assert_write_locked(mm, "vma_insert_shmem");
+	if (!range_ok(start, len) || len >> PAGE_SHIFT > obj->nr_pages)
+		return -EINVAL;
+	if ((ret = vma_neighbours(mm, start, start + len, &prev, &next)))
+		return ret;
+	if (!(v = vma_alloc()))
+		return -ENOMEM;
+	v->vm_start = start;
+	v->vm_end = start + len;
+	v->vm_flags = flags;
+	v->vm_pgoff = 0;
+	v->vm_mm = mm;
+	shmem_link_vma(v, obj);
+	vma_link_after(mm, v, prev);
 	return 0;
 }
 
@@ -262,6 +323,8 @@ static struct vm_area_struct *vma_spare_for(struct vm_area_struct *vma)
 		kmem_cache_free(vm_area_cachep, spare);
 		return NULL;
 	}
+	if (vma->vm_shm)
+		shmem_link_vma(spare, vma->vm_shm);
 	return spare;
 }
 
@@ -270,13 +333,13 @@ static struct vm_area_struct *vma_spare_for(struct vm_area_struct *vma)
 static void __vma_split(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr,
 			struct vm_area_struct *spare)
 {
-	anon_vma_lock_vma(vma); /* walkers see both halves change at once */
+	vma_lock_rmap(vma); /* walkers see both halves change at once */
 	spare->vm_flags = vma->vm_flags;
 	spare->vm_end = vma->vm_end;
 	spare->vm_start = addr;
 	spare->vm_pgoff = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
 	vma->vm_end = addr;
-	anon_vma_unlock_vma(vma);
+	vma_unlock_rmap(vma);
 	list_add(&spare->vm_list, &vma->vm_list);
 	mm->map_count++;
 }
@@ -319,6 +382,7 @@ static void free_spares(struct vm_area_struct *spare[2])
 	for (unsigned i = 0; i < 2; i++)
 		if (spare[i]) {
 			unlink_anon_vmas(spare[i]);
+			shmem_unlink_vma(spare[i]);
 			vma_free(spare[i]);
 			spare[i] = NULL;
 		}
@@ -384,10 +448,13 @@ static void unmap_page_tables(struct mm_struct *mm, unsigned long start, unsigne
 	tlb_gather_mmu(&tlb, mm, false);
 	unmap_vmas(&tlb, first, start, end);
 	/* Unchain before the tables go (invariant 4 of <mica/rmap.h>): a walker holding an
-	 * anon_vma lock walks the tables of every VMA still chained. The anon_vma lock is a
-	 * mutex, taken with the gather open: why the gather must allow sleeping (MG-1). */
-	for (struct vm_area_struct *v = first; v != next; v = vma_next_of(mm, v))
+	 * anon_vma lock (an object's i_mmap_mutex) walks the tables of every VMA still chained
+	 * (on i_mmap). Both are mutexes, taken with the gather open: why the gather must allow
+	 * sleeping (MG-1). */
+	for (struct vm_area_struct *v = first; v != next; v = vma_next_of(mm, v)) {
 		unlink_anon_vmas(v);
+		shmem_unlink_vma(v);
+	}
 	free_pgtables(&tlb, start, end, prev ? prev->vm_end : USER_BASE,
 		      next ? next->vm_start : USER_TOP);
 	tlb_finish_mmu(&tlb);

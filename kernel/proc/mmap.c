@@ -1,5 +1,6 @@
 /*
- * The memory system calls: mmap (anonymous, private), munmap, mprotect, brk. Thin checks in
+ * The memory system calls: mmap (anonymous: private, or shared through a memory object,
+ * <mica/shmem.h>), munmap, mprotect, brk. Thin checks in
  * front of the VMA layer (kernel/mm/vma.c), which already rolls back on -ENOMEM and unmaps
  * through the mmu_gather. Book chapter docs/syscalls.md.
  *
@@ -10,6 +11,7 @@
 #include <mica/errno.h>
 #include <mica/mm_types.h>
 #include <mica/rmap.h>
+#include <mica/shmem.h>
 #include <uapi/mica/abi.h>
 
 #include "proc_internal.h"
@@ -53,8 +55,9 @@ long sys_mmap(const unsigned long *a)
 		return -EINVAL;
 	if (!(flags & MAP_ANONYMOUS) || fd != -1 || off != 0)
 		return -EINVAL; /* no files to map yet */
-	if ((flags & (MAP_PRIVATE | MAP_SHARED)) != MAP_PRIVATE)
-		return -EINVAL; /* shared anonymous memory comes with the rmap issue */
+	if ((flags & (MAP_PRIVATE | MAP_SHARED)) != MAP_PRIVATE &&
+	    (flags & (MAP_PRIVATE | MAP_SHARED)) != MAP_SHARED)
+		return -EINVAL; /* exactly one of the two */
 	if (len > USER_TOP - USER_BASE)
 		return -ENOMEM;
 	len = ALIGN_UP(len, PAGE_SIZE);
@@ -72,7 +75,10 @@ long sys_mmap(const unsigned long *a)
 		if (!addr)
 			goto out;
 	}
-	ret = vma_insert(mm, addr, len, prot_to_vm(prot) | VM_ANON, addr >> PAGE_SHIFT);
+	if (flags & MAP_SHARED) /* a new object, found by fork's copies of the VMA */
+		ret = shmem_mmap(mm, addr, len, prot_to_vm(prot) | VM_ANON);
+	else
+		ret = vma_insert(mm, addr, len, prot_to_vm(prot) | VM_ANON, addr >> PAGE_SHIFT);
 	if (!ret)
 		ret = (long)addr;
 out:
