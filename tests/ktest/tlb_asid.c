@@ -20,6 +20,9 @@
 #define ROUNDS 200
 #define PAGES 4
 
+/* Threads ready to start: each waits for all, so they really interleave on every port. */
+static unsigned spaces_ready;
+
 struct space {
 	unsigned id;
 	unsigned long bad, checked;
@@ -38,8 +41,13 @@ static void space_fn(void *arg)
 	struct mm_struct *mm = mmt_enter();
 	unsigned long v;
 
-	if (!mm || mmt_map(mm, UB, PGS(PAGES), RW)) {
-		s->failed_setup = true;
+	bool ok = mm && !mmt_map(mm, UB, PGS(PAGES), RW);
+
+	s->failed_setup = !ok;
+	__atomic_add_fetch(&spaces_ready, 1, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&spaces_ready, __ATOMIC_SEQ_CST) < SPACES)
+		sched_yield();
+	if (!ok) {
 		if (mm)
 			mmt_leave(mm);
 		return;
@@ -63,10 +71,12 @@ static bool run_spaces(struct ktest *t, struct space *sp)
 {
 	struct task *th[SPACES];
 
+	spaces_ready = 0;
 	for (unsigned i = 0; i < SPACES; i++) {
 		sp[i] = (struct space){ .id = i + 1 };
 		th[i] = kthread_create(space_fn, &sp[i], "asid-space");
 		if (!KTEST_EXPECT(t, th[i] != NULL)) {
+			spaces_ready = SPACES; /* nobody waits for the missing ones */
 			for (unsigned j = 0; j < i; j++) {
 				kthread_start(th[j]);
 				kthread_join(th[j]);
