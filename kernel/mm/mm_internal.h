@@ -3,6 +3,8 @@
 #define MICA_MM_INTERNAL_H
 
 #include <mica/mm.h>
+#include <mica/pgtable.h>
+#include <mica/spinlock.h>
 
 /* True if fault injection picks this allocation to fail (fault_inject.c). Any context. */
 bool fault_should_fail(gfp_t gfp);
@@ -22,6 +24,13 @@ void lazy_mmu_init(void);
  * returns false if no section is open (flush now). */
 bool lazy_mmu_queue(struct mm_struct *mm, unsigned long start, unsigned long end);
 void lazy_mmu_switch(void);
+
+struct vm_area_struct;
+
+/* The PTE mapping page at addr in vma's mm, locked (*ptlp), or NULL (rmap.c). The caller
+ * holds the rmap lock that keeps vma's tables alive. */
+pte_t *page_check_address(struct page *page, struct vm_area_struct *vma, unsigned long addr,
+			  spinlock_t **ptlp);
 
 /* Adds n to one of the statistics counters (fault_stats, tlb_stats, gather_stats,
  * gup_stats): they are read without locks, so updates are atomic, never ordered. */
