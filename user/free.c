@@ -33,6 +33,10 @@ int main(void)
 	       s.gather_forced_full_flushes);
 	printf("tables:   %llu freed after RCU, %llu after an IPI to every CPU\n",
 	       s.tables_freed_rcu, s.tables_freed_ipi);
+	printf("spaces:   %llu remote fences, %llu lazy CPUs skipped, %llu lazy-MMU batches, "
+	       "%llu ASID rollovers, %llu shared-page faults, %llu pages migrated\n",
+	       s.tlb_remote_fences, s.tlb_lazy_skips, s.lazy_mmu_batches, s.asid_rollovers,
+	       s.faults_shared, s.pages_migrated);
 	printf("latency:  longest preempt-off %llu us, irqs-off %llu us\n",
 	       s.max_preempt_off_ns / 1000, s.max_irqs_off_ns / 1000);
 	printf("tasks:    %llu processes, %llu threads (kernel threads included)\n", s.nr_processes,

@@ -6,11 +6,13 @@
  * kernel fault. Good breakpoint: do_syscall (then `p nr`).
  */
 #include <mica/arch.h>
+#include <mica/asid.h>
 #include <mica/errno.h>
 #include <mica/gup.h>
 #include <mica/latency.h>
 #include <mica/mm_types.h>
 #include <mica/printk.h>
+#include <mica/rmap.h>
 #include <mica/sched.h>
 #include <mica/spinlock.h>
 #include <mica/time.h>
@@ -239,6 +241,12 @@ static long sys_mica_stats(const unsigned long *a)
 	s.tlb_model_pending = tlb_model_stats.pending;
 	s.tlb_model_max_pending = tlb_model_stats.max_pending;
 	s.tlb_model_overflows = tlb_model_stats.overflows;
+	s.faults_shared = fault_stats.shared;
+	s.tlb_remote_fences = tlb_stats.remote_fences;
+	s.tlb_lazy_skips = tlb_stats.lazy_skips;
+	s.lazy_mmu_batches = lazy_mmu_stats.batches;
+	s.asid_rollovers = asid_stats.rollovers;
+	s.pages_migrated = migrate_stats.moved;
 	s.nr_processes = proc_count();
 	s.nr_threads = sched_nr_threads();
 	return copy_to_user((void __user *)a[0], &s, size) ? -EFAULT : (long)size;

@@ -117,6 +117,9 @@ struct mica_stats {
 	unsigned long long tlb_flushes;
 	unsigned long long tlb_model_on, tlb_model_recorded, tlb_model_pending,
 	    tlb_model_max_pending, tlb_model_overflows;
+	/* address spaces and rmap (TLB-4, TLB-5, TLB-1's lazy CPUs, issue 6) */
+	unsigned long long faults_shared, tlb_remote_fences, tlb_lazy_skips, lazy_mmu_batches,
+	    asid_rollovers, pages_migrated;
 };
 
 /* ---- SYS_mica_procs: one entry per process, by pid ---- */
