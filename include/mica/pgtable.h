@@ -137,6 +137,11 @@ static inline int pte_present(pte_t p)
 {
 	return (p.val & (_PAGE_PRESENT | _PAGE_PROT_NONE)) != 0;
 }
+/* The same entry, bit for bit. */
+static inline bool pte_same(pte_t a, pte_t b)
+{
+	return a.val == b.val;
+}
 /* Present and the MMU may use it (not a PROT_NONE entry, nor a migration entry). */
 static inline int pte_accessible(pte_t p)
 {

@@ -24,6 +24,7 @@
 #include <mica/rmap.h>
 #include <mica/shmem.h>
 #include <mica/string.h>
+#include <mica/swap.h>
 #include <mica/tlb.h>
 #include <mica/tlb_model.h>
 #include <mica/tlbflush.h>
@@ -31,11 +32,6 @@
 #include "mm_internal.h"
 
 struct fault_stats fault_stats;
-
-static bool pte_same(pte_t a, pte_t b)
-{
-	return a.val == b.val;
-}
 
 /* A changed entry at addr that may only have gained rights: a stale TLB entry elsewhere can
  * at worst cause one spurious fault there, which flushes locally. This CPU flushes now. */
@@ -189,6 +185,13 @@ static int do_present_fault(struct vm_area_struct *vma, pmd_t *pmd, unsigned lon
 		spin_unlock(ptl);
 		return -EAGAIN;
 	}
+	if (is_swap_pte(orig)) { /* swapped out: bring it back, then fault again */
+		int ret;
+
+		spin_unlock(ptl);
+		ret = do_swap_page(vma, pmd, addr, orig);
+		return ret ? ret : -EAGAIN;
+	}
 	if (!pte_accessible(orig)) {
 		/* No access in a VMA that allows it: a migration entry (<mica/rmap.h>). Wait for
 		 * the move to finish, then fault again; one left over (a fork copied it while the
@@ -286,7 +289,10 @@ static unsigned long zap_pte_range(struct mmu_gather *tlb, pmd_t *pmd, unsigned 
 		pte_t old = ptep_get(ptep);
 		struct page *page;
 
-		if (!pte_none(old)) {
+		if (is_swap_pte(old)) {
+			ptep_get_and_clear(mm, addr, ptep); /* no TLB entry: never present */
+			swap_free_entry(swap_pte_slot(old));
+		} else if (!pte_none(old)) {
 			old = ptep_get_and_clear(mm, addr, ptep);
 			tlb_remove_tlb_entry(tlb, addr);
 			page = pfn_to_page(pte_pfn(old));
@@ -394,8 +400,9 @@ void change_protection(struct mm_struct *mm, unsigned long start, unsigned long 
 		for (unsigned long a = addr; a != next; a += PAGE_SIZE, ptep++) {
 			pte_t old = ptep_get(ptep), new;
 
-			if (pte_none(old))
-				continue;
+			if (pte_none(old) || is_swap_pte(old))
+				continue; /* a swap entry gets its rights from the VMA when it comes
+					     back */
 			if (!pte_accessible(old) && page_migrating(pfn_to_page(pte_pfn(old))))
 				continue; /* the move installs what the VMA says once it is done */
 			while (a >= vma->vm_end)
@@ -455,6 +462,11 @@ static int copy_pte_range(struct mm_struct *dst, struct mm_struct *src, struct v
 
 			if (pte_none(e))
 				continue;
+			if (is_swap_pte(e)) { /* the child names the same slot */
+				swap_dup(swap_pte_slot(e));
+				set_pte_at(dst, a, dptep, e);
+				continue;
+			}
 			if (pte_write(e) && !(vma->vm_flags & VM_SHARED)) {
 				ptep_set_wrprotect(src, a, sptep);
 				e = pte_wrprotect(e);

@@ -16,6 +16,7 @@
 #include <mica/sched.h>
 #include <mica/shmem.h>
 #include <mica/slab.h>
+#include <mica/swap.h>
 #include <mica/tlb.h>
 #include <mica/tlbflush.h>
 
@@ -43,6 +44,7 @@ void vma_init(void)
 	if (!vm_area_cachep || !mm_cachep)
 		panic("vma_init: no memory for the caches");
 	anon_vma_init();
+	swap_init();
 	shmem_init();
 }
 
