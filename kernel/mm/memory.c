@@ -199,10 +199,11 @@ static int do_present_fault(struct vm_area_struct *vma, pmd_t *pmd, unsigned lon
 		struct page *page = pfn_to_page(pte_pfn(orig));
 
 		if (page_migrating(page)) {
-			get_page(page); /* mapped here, so not the first reference */
+			/* No reference taken: the mover would count it as a pin and give up (a
+			 * process reading in a loop made every move fail). A struct page never goes
+			 * away; if the frame is freed meanwhile its flag is clear and we return. */
 			spin_unlock(ptl);
 			wait_on_page_migration(page);
-			put_page(page);
 			return -EAGAIN;
 		}
 		entry = pfn_pte(pte_pfn(orig), vma->vm_flags);
