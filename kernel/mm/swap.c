@@ -210,7 +210,8 @@ int do_swap_page(struct vm_area_struct *vma, pmd_t *pmd, unsigned long addr, pte
 		return -EAGAIN;
 	}
 	/* Read-only: other entries of the slot (or the cache) may still share this page, so the
-	 * first write copies it (the reuse test sees the cache's reference while the slot lives). */
+	 * first write copies it (the reuse test sees the cache's reference while the slot lives).
+	 */
 	set_pte_at(vma->vm_mm, addr, ptep,
 		   pte_wrprotect(pfn_pte(page_to_pfn(page), READ_ONCE(vma->vm_flags))));
 	atomic_add_return(&page->mapcount, 1);
