@@ -14,11 +14,6 @@
 
 #include "mm_test.h"
 
-static unsigned long stat(const unsigned long *counter)
-{
-	return __atomic_load_n(counter, __ATOMIC_RELAXED);
-}
-
 static unsigned other_cpu(void)
 {
 	return (smp_processor_id() + 1) % num_online_cpus();
@@ -40,11 +35,11 @@ static void mprotect_of_64_pages_sends_one_flush_request(struct ktest *t)
 	for (unsigned long i = 0; i < n; i++)
 		KTEST_ASSERT_EQ(t, mmt_put(UB + PGS(i), i), 0);
 	KTEST_ASSERT(t, mmt_holder_start(&h, mm, UB, other_cpu()));
-	flushes = stat(&tlb_stats.flushes);
-	queued = stat(&lazy_mmu_stats.queued);
+	flushes = mmt_stat(&tlb_stats.flushes);
+	queued = mmt_stat(&lazy_mmu_stats.queued);
 	KTEST_EXPECT_EQ(t, mmt_protect(mm, UB, PGS(n), VM_READ), 0);
-	flushes = stat(&tlb_stats.flushes) - flushes;
-	queued = stat(&lazy_mmu_stats.queued) - queued;
+	flushes = mmt_stat(&tlb_stats.flushes) - flushes;
+	queued = mmt_stat(&lazy_mmu_stats.queued) - queued;
 	ktest_log(t, "%lu PTEs write-protected: %lu invalidations queued, %lu flush request(s)", n,
 		  queued, flushes);
 	KTEST_EXPECT_EQ(t, queued, n);
@@ -80,7 +75,7 @@ static struct page *clear_and_sleep_in_a_section(struct ktest *t, struct mm_stru
 
 static void a_section_preempted_is_flushed_at_the_switch(struct ktest *t)
 {
-	unsigned long switches = stat(&lazy_mmu_stats.switch_flushes);
+	unsigned long switches = mmt_stat(&lazy_mmu_stats.switch_flushes);
 	struct mm_struct *mm;
 	struct mmt_holder h;
 	struct page *page;
@@ -96,7 +91,7 @@ static void a_section_preempted_is_flushed_at_the_switch(struct ktest *t)
 	KTEST_ASSERT(t, mmt_holder_start(&h, mm, UB, other_cpu()));
 	page = clear_and_sleep_in_a_section(t, mm, UB);
 	KTEST_ASSERT(t, page);
-	KTEST_EXPECT(t, stat(&lazy_mmu_stats.switch_flushes) > switches);
+	KTEST_EXPECT(t, mmt_stat(&lazy_mmu_stats.switch_flushes) > switches);
 	if (tlb_model_enabled)
 		KTEST_EXPECT_EQ(t, tlb_model_stale_cpus(page), 0);
 	lazy_mmu_leave();

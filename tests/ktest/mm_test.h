@@ -120,6 +120,57 @@ static inline pte_t mmt_pte(struct mm_struct *mm, unsigned long addr)
 	return v;
 }
 
+/* Reads a statistics counter (they are updated atomically, never ordered). */
+static inline unsigned long mmt_stat(const unsigned long *counter)
+{
+	return __atomic_load_n(counter, __ATOMIC_RELAXED);
+}
+
+/* Fork's memory half: a new mm copying src (copy-on-write), or NULL. */
+static inline struct mm_struct *mmt_fork(struct mm_struct *src)
+{
+	struct mm_struct *dst = mm_create();
+
+	if (dst && dup_mmap(dst, src)) {
+		mm_put(dst);
+		dst = NULL;
+	}
+	return dst;
+}
+
+/* mmt_put / mmt_get in another mm, adopted for the access (the caller runs on none). */
+static inline int mmt_put_in(struct mm_struct *mm, unsigned long addr, unsigned long v)
+{
+	int r;
+
+	use_mm(mm);
+	r = mmt_put(addr, v);
+	unuse_mm(mm);
+	return r;
+}
+static inline int mmt_get_in(struct mm_struct *mm, unsigned long addr, unsigned long *v)
+{
+	int r;
+
+	use_mm(mm);
+	r = mmt_get(addr, v);
+	unuse_mm(mm);
+	return r;
+}
+
+/* The frame mapped at addr in mm, with a reference for the caller, or NULL. */
+static inline struct page *mmt_page_at(struct mm_struct *mm, unsigned long addr)
+{
+	pte_t pte = mmt_pte(mm, addr);
+	struct page *p;
+
+	if (!pte_present(pte))
+		return NULL;
+	p = pfn_to_page(pte_pfn(pte));
+	get_page(p);
+	return p;
+}
+
 /* A thread on another CPU that runs on mm and touches addr, then keeps the mm loaded until
  * told to leave: it spins, since sleeping would switch its CPU to init_mm, which counts as a
  * flush; cond_resched() with nothing else to run lets RCU's grace periods end all the same. */

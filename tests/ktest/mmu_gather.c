@@ -38,29 +38,25 @@ static bool map_touch_unmap(struct ktest *t, unsigned long a, unsigned long n)
 	return ok;
 }
 
-static unsigned long stat(const unsigned long *counter)
-{
-	return __atomic_load_n(counter, __ATOMIC_RELAXED);
-}
-
 /* MG-2, RT-2: with every never-sleep allocation failing, no batch can be added and no table
  * batch page can be had: the zap flushes each time the built-in batch fills, and every table
  * goes through the IPI fallback. Nothing is lost or freed twice. */
 static void unmap_progresses_on_the_builtin_batch_alone(struct ktest *t)
 {
 	unsigned long n = 5 * TLB_LOCAL_BATCH + 3, a = UB + PMD_SIZE - PGS(9);
-	unsigned long failed = stat(&gather_stats.batch_alloc_failed),
-		      ipi = stat(&gather_stats.tables_ipi);
+	unsigned long failed = mmt_stat(&gather_stats.batch_alloc_failed),
+		      ipi = mmt_stat(&gather_stats.tables_ipi);
 
 	mmt_warm_caches();
 	fault_inject_set(FAULT_EVERY, 1, true, 0); /* every GFP_NOWAIT allocation fails */
 	map_touch_unmap(t, a, n);
 	fault_inject_clear();
 	ktest_log(t, "%lu forced flushes, %lu tables freed by IPI",
-		  stat(&gather_stats.batch_alloc_failed) - failed,
-		  stat(&gather_stats.tables_ipi) - ipi);
-	KTEST_EXPECT(t, stat(&gather_stats.batch_alloc_failed) - failed >= n / TLB_LOCAL_BATCH);
-	KTEST_EXPECT(t, stat(&gather_stats.tables_ipi) - ipi >= 2); /* two PTE tables at least */
+		  mmt_stat(&gather_stats.batch_alloc_failed) - failed,
+		  mmt_stat(&gather_stats.tables_ipi) - ipi);
+	KTEST_EXPECT(t, mmt_stat(&gather_stats.batch_alloc_failed) - failed >= n / TLB_LOCAL_BATCH);
+	KTEST_EXPECT(t,
+		     mmt_stat(&gather_stats.tables_ipi) - ipi >= 2); /* two PTE tables at least */
 }
 
 /* MG-2: more pages than TLB_MAX_BATCHES batches hold: the cap forces a flush in the middle
@@ -69,18 +65,19 @@ static void unmap_progresses_on_the_builtin_batch_alone(struct ktest *t)
 static void batch_cap_is_hit_and_the_zap_resumes(struct ktest *t)
 {
 	unsigned long n = TLB_LOCAL_BATCH + TLB_MAX_BATCHES * TLB_BATCH_PAGES + 100;
-	unsigned long cap = stat(&gather_stats.batch_cap_hit),
-		      added = stat(&gather_stats.batches_allocated),
-		      rcu = stat(&gather_stats.tables_rcu);
+	unsigned long cap = mmt_stat(&gather_stats.batch_cap_hit),
+		      added = mmt_stat(&gather_stats.batches_allocated),
+		      rcu = mmt_stat(&gather_stats.tables_rcu);
 
 	mmt_warm_caches();
 	map_touch_unmap(t, UB + PGS(3), n);
 	ktest_log(t, "%lu pages, %lu batches added, cap hit %lu times, %lu tables by RCU", n,
-		  stat(&gather_stats.batches_allocated) - added,
-		  stat(&gather_stats.batch_cap_hit) - cap, stat(&gather_stats.tables_rcu) - rcu);
-	KTEST_EXPECT(t, stat(&gather_stats.batch_cap_hit) - cap >= 1);
-	KTEST_EXPECT_EQ(t, stat(&gather_stats.batches_allocated) - added, TLB_MAX_BATCHES);
-	KTEST_EXPECT(t, stat(&gather_stats.tables_rcu) - rcu >= n / PTRS_PER_PTE);
+		  mmt_stat(&gather_stats.batches_allocated) - added,
+		  mmt_stat(&gather_stats.batch_cap_hit) - cap,
+		  mmt_stat(&gather_stats.tables_rcu) - rcu);
+	KTEST_EXPECT(t, mmt_stat(&gather_stats.batch_cap_hit) - cap >= 1);
+	KTEST_EXPECT_EQ(t, mmt_stat(&gather_stats.batches_allocated) - added, TLB_MAX_BATCHES);
+	KTEST_EXPECT(t, mmt_stat(&gather_stats.tables_rcu) - rcu >= n / PTRS_PER_PTE);
 }
 
 /* MG-5: unmapping 16 MiB while a real-time task keeps being woken on the same CPU: the zap
@@ -102,17 +99,17 @@ static void zap_breaks_for_a_waking_rt_task(struct ktest *t)
 	}
 
 	/* Most wake-ups land while pages are touched; a few rounds make one during a zap sure. */
-	breaks = stat(&gather_stats.resched_breaks);
-	for (int round = 0; round < 10 && stat(&gather_stats.resched_breaks) == breaks; round++)
+	breaks = mmt_stat(&gather_stats.resched_breaks);
+	for (int round = 0; round < 10 && mmt_stat(&gather_stats.resched_breaks) == breaks; round++)
 		map_touch_unmap(t, UB, n);
-	breaks = stat(&gather_stats.resched_breaks) - breaks;
+	breaks = mmt_stat(&gather_stats.resched_breaks) - breaks;
 	ktest_log(t, "break on: %lu breaks, %lu wake-ups", breaks, w.wakeups);
 	KTEST_EXPECT(t, breaks > 0);
 
 	zap_break_enabled = false;
-	breaks = stat(&gather_stats.resched_breaks);
+	breaks = mmt_stat(&gather_stats.resched_breaks);
 	map_touch_unmap(t, UB, n);
-	breaks = stat(&gather_stats.resched_breaks) - breaks;
+	breaks = mmt_stat(&gather_stats.resched_breaks) - breaks;
 	zap_break_enabled = true;
 	ktest_log(t, "break off: %lu breaks", breaks);
 	KTEST_EXPECT_EQ(t, breaks, 0);
@@ -188,7 +185,7 @@ static void race_quick_zap(void *arg)
 
 static void concurrent_zaps_return_with_the_tlb_clean(struct ktest *t)
 {
-	unsigned long forced = stat(&gather_stats.forced_full_flushes), old = 0x5eed;
+	unsigned long forced = mmt_stat(&gather_stats.forced_full_flushes), old = 0x5eed;
 	struct zap_race r = { 0 };
 	unsigned bad = 0, rounds = 30, c0 = smp_processor_id();
 
@@ -226,10 +223,11 @@ static void concurrent_zaps_return_with_the_tlb_clean(struct ktest *t)
 	unuse_mm(r.mm);
 	mm_put(r.mm);
 	ktest_log(t, "%u rounds, %lu forced full flushes, %u stale reads, %lu stale per the model",
-		  rounds, stat(&gather_stats.forced_full_flushes) - forced, bad, r.model_pending);
+		  rounds, mmt_stat(&gather_stats.forced_full_flushes) - forced, bad,
+		  r.model_pending);
 	KTEST_EXPECT_EQ(t, bad, 0);
 	KTEST_EXPECT_EQ(t, r.model_pending, 0);
-	KTEST_EXPECT(t, stat(&gather_stats.forced_full_flushes) > forced);
+	KTEST_EXPECT(t, mmt_stat(&gather_stats.forced_full_flushes) > forced);
 }
 
 /* ---- RT-2 against a lockless walker ---- */
@@ -282,7 +280,8 @@ static void walk_racer(void *arg)
 
 static void table_ipi_fallback_waits_for_a_lockless_walker(struct ktest *t)
 {
-	unsigned long ipi = stat(&gather_stats.tables_ipi), fast = stat(&gup_stats.fast_pinned);
+	unsigned long ipi = mmt_stat(&gather_stats.tables_ipi),
+		      fast = mmt_stat(&gup_stats.fast_pinned);
 	unsigned long free_before, window = gup_fast_race_window_ns;
 	const unsigned long len = WALK_TABLES * PMD_SIZE;
 	struct walk_race r = { 0 };
@@ -318,8 +317,8 @@ static void table_ipi_fallback_waits_for_a_lockless_walker(struct ktest *t)
 	gup_fast_race_window_ns = window;
 	unuse_mm(r.mm);
 	mm_put(r.mm);
-	ipi = stat(&gather_stats.tables_ipi) - ipi;
-	fast = stat(&gup_stats.fast_pinned) - fast;
+	ipi = mmt_stat(&gather_stats.tables_ipi) - ipi;
+	fast = mmt_stat(&gup_stats.fast_pinned) - fast;
 	ktest_log(t, "%u rounds: %lu tables freed by IPI, %lu pins (%lu lockless), %lu bad", rounds,
 		  ipi, r.pins, fast, r.bad);
 	if (!KTEST_EXPECT_EQ(t, r.bad, 0))

@@ -4,7 +4,7 @@
  * processes; page_lock_anon_vma() racing with the last unmap and the free of the anon_vma.
  * Every case ends with rmap_verify() clean and every frame, anon_vma and chain given back.
  *
- * Processes are address spaces here: fork_mm() is fork's memory half (dup_mmap), and the
+ * Processes are address spaces here: mmt_fork() is fork's memory half (dup_mmap), and the
  * test thread touches an mm by adopting it (use_mm), exactly as a system call would.
  */
 #include <mica/arch.h>
@@ -17,42 +17,6 @@
 #define TREE_FANOUT 3
 #define TREE_PAGES 16
 #define TREE_MAX 400 /* 1 + 3 + 9 + 27 + 81 + 243 = 364, plus a few late forks */
-
-static struct mm_struct *fork_mm(struct mm_struct *src)
-{
-	struct mm_struct *dst = mm_create();
-
-	if (dst && dup_mmap(dst, src)) {
-		mm_put(dst);
-		dst = NULL;
-	}
-	return dst;
-}
-
-static int put_in(struct mm_struct *mm, unsigned long addr, unsigned long v)
-{
-	int r;
-
-	use_mm(mm);
-	r = mmt_put(addr, v);
-	unuse_mm(mm);
-	return r;
-}
-
-static int get_in(struct mm_struct *mm, unsigned long addr, unsigned long *v)
-{
-	int r;
-
-	use_mm(mm);
-	r = mmt_get(addr, v);
-	unuse_mm(mm);
-	return r;
-}
-
-static unsigned long stat(const unsigned long *counter)
-{
-	return __atomic_load_n(counter, __ATOMIC_RELAXED);
-}
 
 struct tree {
 	struct mm_struct *mm[TREE_MAX];
@@ -68,7 +32,7 @@ static bool tree_fork(struct ktest *t, struct tree *tr, unsigned parent, unsigne
 
 	if (!KTEST_EXPECT(t, c < TREE_MAX))
 		return false;
-	tr->mm[c] = fork_mm(tr->mm[parent]);
+	tr->mm[c] = mmt_fork(tr->mm[parent]);
 	if (!KTEST_EXPECT(t, tr->mm[c] != NULL))
 		return false;
 	tr->depth[c] = tr->depth[parent] + 1;
@@ -76,7 +40,7 @@ static bool tree_fork(struct ktest *t, struct tree *tr, unsigned parent, unsigne
 		tr->val[c][p] = tr->val[parent][p];
 	for (unsigned p = first; p < first + 4; p++) {
 		tr->val[c][p] = (c << 8) | p;
-		if (!KTEST_EXPECT_EQ(t, put_in(tr->mm[c], UB + PGS(p), tr->val[c][p]), 0))
+		if (!KTEST_EXPECT_EQ(t, mmt_put_in(tr->mm[c], UB + PGS(p), tr->val[c][p]), 0))
 			return false;
 	}
 	tr->n++;
@@ -89,20 +53,20 @@ static unsigned long tree_check_data(struct tree *tr)
 
 	for (unsigned i = 0; i < tr->n; i++)
 		for (unsigned p = 0; tr->mm[i] && p < TREE_PAGES; p++)
-			bad += get_in(tr->mm[i], UB + PGS(p), &v) || v != tr->val[i][p];
+			bad += mmt_get_in(tr->mm[i], UB + PGS(p), &v) || v != tr->val[i][p];
 	return bad;
 }
 
 static void fork_tree_with_dead_middle_generations_keeps_rmap_exact(struct ktest *t)
 {
 	static struct tree tr; /* too big for a stack */
-	unsigned long free_before, avs = stat(&rmap_stats.anon_vmas),
-				   chains = stat(&rmap_stats.chains), reused, errors;
+	unsigned long free_before, avs = mmt_stat(&rmap_stats.anon_vmas),
+				   chains = mmt_stat(&rmap_stats.chains), reused, errors;
 	unsigned level_start = 0, level_end = 1;
 
 	mmt_warm_caches();
 	free_before = mmt_free_pages();
-	reused = stat(&rmap_stats.anon_vmas_reused_fork);
+	reused = mmt_stat(&rmap_stats.anon_vmas_reused_fork);
 	tr.n = 1;
 	tr.depth[0] = 0;
 	tr.mm[0] = mm_create();
@@ -112,7 +76,7 @@ static void fork_tree_with_dead_middle_generations_keeps_rmap_exact(struct ktest
 	unuse_mm(tr.mm[0]);
 	for (unsigned p = 0; p < TREE_PAGES; p++) {
 		tr.val[0][p] = p;
-		KTEST_ASSERT_EQ(t, put_in(tr.mm[0], UB + PGS(p), p), 0);
+		KTEST_ASSERT_EQ(t, mmt_put_in(tr.mm[0], UB + PGS(p), p), 0);
 	}
 	/* The tree: every mm of a level forks three children, each writing its own pages. */
 	for (unsigned d = 1; d <= TREE_DEPTH; d++) {
@@ -159,31 +123,19 @@ static void fork_tree_with_dead_middle_generations_keeps_rmap_exact(struct ktest
 	ktest_log(t,
 		  "%u address spaces, %lu anon_vmas and %lu chains alive, %lu idle anon_vmas "
 		  "adopted by forks, %lu rmap_verify errors",
-		  tr.n, stat(&rmap_stats.anon_vmas) - avs, stat(&rmap_stats.chains) - chains,
-		  stat(&rmap_stats.anon_vmas_reused_fork) - reused, errors);
+		  tr.n, mmt_stat(&rmap_stats.anon_vmas) - avs,
+		  mmt_stat(&rmap_stats.chains) - chains,
+		  mmt_stat(&rmap_stats.anon_vmas_reused_fork) - reused, errors);
 	KTEST_EXPECT_EQ(t, errors, 0);
 	KTEST_EXPECT_EQ(t, tree_check_data(&tr), 0);
-	KTEST_EXPECT(t, stat(&rmap_stats.anon_vmas_reused_fork) > reused);
+	KTEST_EXPECT(t, mmt_stat(&rmap_stats.anon_vmas_reused_fork) > reused);
 	for (unsigned i = 0; i < tr.n; i++)
 		if (tr.mm[i])
 			mm_put(tr.mm[i]);
 	KTEST_EXPECT_EQ(t, rmap_verify(), 0);
-	KTEST_EXPECT_EQ(t, stat(&rmap_stats.anon_vmas), avs);
-	KTEST_EXPECT_EQ(t, stat(&rmap_stats.chains), chains);
+	KTEST_EXPECT_EQ(t, mmt_stat(&rmap_stats.anon_vmas), avs);
+	KTEST_EXPECT_EQ(t, mmt_stat(&rmap_stats.chains), chains);
 	KTEST_EXPECT_EQ(t, mmt_free_pages(), free_before);
-}
-
-/* The frame mapped at addr in mm (with a reference for the caller), or NULL. */
-static struct page *page_at(struct mm_struct *mm, unsigned long addr)
-{
-	pte_t pte = mmt_pte(mm, addr);
-	struct page *p;
-
-	if (!pte_present(pte))
-		return NULL;
-	p = pfn_to_page(pte_pfn(pte));
-	get_page(p);
-	return p;
 }
 
 #define SHARERS 6
@@ -191,7 +143,7 @@ static struct page *page_at(struct mm_struct *mm, unsigned long addr)
 static void try_to_unmap_and_page_referenced_reach_every_process(struct ktest *t)
 {
 	struct mm_struct *mm[SHARERS];
-	unsigned long free_before, avs = stat(&rmap_stats.anon_vmas), v;
+	unsigned long free_before, avs = mmt_stat(&rmap_stats.anon_vmas), v;
 	struct page *p0, *p1;
 
 	mmt_warm_caches();
@@ -204,11 +156,11 @@ static void try_to_unmap_and_page_referenced_reach_every_process(struct ktest *t
 	KTEST_ASSERT_EQ(t, mmt_put(UB + PGS(1), 0xbeef), 0);
 	unuse_mm(mm[0]);
 	for (int i = 1; i < SHARERS; i++) {
-		mm[i] = fork_mm(mm[i - 1]); /* a chain of forks: generations deep */
+		mm[i] = mmt_fork(mm[i - 1]); /* a chain of forks: generations deep */
 		KTEST_ASSERT(t, mm[i]);
 	}
-	p0 = page_at(mm[0], UB);
-	p1 = page_at(mm[0], UB + PGS(1));
+	p0 = mmt_page_at(mm[0], UB);
+	p1 = mmt_page_at(mm[0], UB + PGS(1));
 	KTEST_ASSERT(t, p0 && p1);
 	KTEST_EXPECT_EQ(t, atomic_read(&p0->mapcount), SHARERS);
 
@@ -218,7 +170,7 @@ static void try_to_unmap_and_page_referenced_reach_every_process(struct ktest *t
 	KTEST_EXPECT_EQ(t, page_referenced(p1), 0);
 	for (int i = 0; i < SHARERS; i += 2) {
 		flush_tlb_mm(mm[i]);
-		KTEST_EXPECT_EQ(t, get_in(mm[i], UB + PGS(1), &v), 0);
+		KTEST_EXPECT_EQ(t, mmt_get_in(mm[i], UB + PGS(1), &v), 0);
 		KTEST_EXPECT_EQ(t, v, 0xbeef);
 	}
 	KTEST_EXPECT_EQ(t, page_referenced(p1), SHARERS / 2);
@@ -233,13 +185,13 @@ static void try_to_unmap_and_page_referenced_reach_every_process(struct ktest *t
 	put_page(p0);
 	put_page(p1);
 	for (int i = 0; i < SHARERS; i++) { /* each reads a fresh zero page now */
-		KTEST_EXPECT_EQ(t, get_in(mm[i], UB, &v), 0);
+		KTEST_EXPECT_EQ(t, mmt_get_in(mm[i], UB, &v), 0);
 		KTEST_EXPECT_EQ(t, v, 0);
 	}
 	KTEST_EXPECT_EQ(t, rmap_verify(), 0);
 	for (int i = 0; i < SHARERS; i++)
 		mm_put(mm[i]);
-	KTEST_EXPECT_EQ(t, stat(&rmap_stats.anon_vmas), avs);
+	KTEST_EXPECT_EQ(t, mmt_stat(&rmap_stats.anon_vmas), avs);
 	KTEST_EXPECT_EQ(t, mmt_free_pages(), free_before);
 }
 
@@ -270,8 +222,8 @@ static void lock_race_churn(void *arg)
 
 		if (mmt_map(mm, UB, PGS(1), RW) || mmt_put(UB, i))
 			break;
-		p = page_at(mm, UB);
-		child = fork_mm(mm);
+		p = mmt_page_at(mm, UB);
+		child = mmt_fork(mm);
 		WRITE_ONCE(r->page, p);
 		ndelay_spin(50 * 1000);
 		if (child)
@@ -316,14 +268,14 @@ static void lock_race_locker(void *arg)
 
 static void page_lock_anon_vma_never_returns_a_freed_anon_vma(struct ktest *t)
 {
-	unsigned long slow = stat(&rmap_stats.lock_slow), avs, window = rmap_race_window_ns;
+	unsigned long slow = mmt_stat(&rmap_stats.lock_slow), avs, window = rmap_race_window_ns;
 	struct lock_race r = { 0 };
 	struct task *churn, *locker;
 
 	if (num_online_cpus() < 3)
 		KTEST_SKIP(t, "needs three CPUs");
 	mmt_warm_caches();
-	avs = stat(&rmap_stats.anon_vmas);
+	avs = mmt_stat(&rmap_stats.anon_vmas);
 	churn = kthread_create(lock_race_churn, &r, "rmap-churn");
 	locker = kthread_create(lock_race_locker, &r, "rmap-lock");
 	KTEST_ASSERT(t, churn && locker);
@@ -337,12 +289,12 @@ static void page_lock_anon_vma_never_returns_a_freed_anon_vma(struct ktest *t)
 	kthread_join(locker);
 	rmap_race_window_ns = window;
 	ktest_log(t, "%lu rounds: %lu locked, %lu found unmapped, %lu slow-path locks, %lu bad",
-		  r.rounds, r.locked, r.missed, stat(&rmap_stats.lock_slow) - slow, r.bad);
+		  r.rounds, r.locked, r.missed, mmt_stat(&rmap_stats.lock_slow) - slow, r.bad);
 	KTEST_EXPECT_EQ(t, r.bad, 0);
 	KTEST_EXPECT(t, r.locked > 0 && r.missed > 0);
 	KTEST_EXPECT_EQ(t, rmap_verify(), 0);
 	rcu_barrier();
-	KTEST_EXPECT_EQ(t, stat(&rmap_stats.anon_vmas), avs);
+	KTEST_EXPECT_EQ(t, mmt_stat(&rmap_stats.anon_vmas), avs);
 }
 
 /* ---- migration (AV-9's second consumer) ---- */
@@ -425,7 +377,7 @@ static bool migration_run(struct ktest *t, struct mig_race *r, unsigned long *tr
 	KTEST_EXPECT_EQ(t, mmt_put(UB + PGS(1), 0x5a5a), 0);
 	unuse_mm(r->mm);
 	for (unsigned i = 0; i < MIG_READERS; i++) {
-		r->child[i] = fork_mm(r->mm);
+		r->child[i] = mmt_fork(r->mm);
 		ra[i] = (struct mig_arg){ r, i };
 		rd[i] = r->child[i] ? kthread_create(mig_reader, &ra[i], "mig-read") : NULL;
 		if (!KTEST_EXPECT(t, rd[i] != NULL))
@@ -445,7 +397,7 @@ static bool migration_run(struct ktest *t, struct mig_race *r, unsigned long *tr
 		kthread_start(w[i]);
 	while (__atomic_load_n(&r->writers_done, __ATOMIC_ACQUIRE) < MIG_WRITERS) {
 		for (unsigned p = 0; p < 2; p++) {
-			struct page *pg = page_at(r->mm, UB + PGS(p));
+			struct page *pg = mmt_page_at(r->mm, UB + PGS(p));
 
 			if (pg) {
 				moved += migrate_page(pg) == 0;
@@ -463,7 +415,7 @@ static bool migration_run(struct ktest *t, struct mig_race *r, unsigned long *tr
 	for (unsigned i = 0; i < MIG_READERS; i++)
 		kthread_join(rd[i]);
 	for (unsigned i = 0; i < MIG_WRITERS; i++) {
-		KTEST_EXPECT_EQ(t, get_in(r->mm, UB + i * sizeof(long), &v), 0);
+		KTEST_EXPECT_EQ(t, mmt_get_in(r->mm, UB + i * sizeof(long), &v), 0);
 		KTEST_EXPECT_EQ(t, v, r->done[i]);
 	}
 	KTEST_EXPECT_EQ(t, r->bad_reads, 0);
@@ -485,16 +437,16 @@ static void migration_under_concurrent_access_loses_no_write(struct ktest *t)
 	mig_iters = 200;
 	KTEST_ASSERT(t, migration_run(t, &r, &tries));
 	free_before = mmt_free_pages();
-	moved = stat(&migrate_stats.moved);
-	busy = stat(&migrate_stats.busy);
+	moved = mmt_stat(&migrate_stats.moved);
+	busy = mmt_stat(&migrate_stats.busy);
 	mig_iters = MIG_ITERS;
 	KTEST_ASSERT(t, migration_run(t, &r, &tries));
-	moved = stat(&migrate_stats.moved) - moved;
+	moved = mmt_stat(&migrate_stats.moved) - moved;
 	ktest_log(t,
 		  "%lu migrations tried, %lu moved, %lu abandoned (busy); %lu+%lu+%lu writes, "
 		  "%lu reads, %lu bad",
-		  tries, moved, stat(&migrate_stats.busy) - busy, r.done[0], r.done[1], r.done[2],
-		  r.reads, r.bad_reads);
+		  tries, moved, mmt_stat(&migrate_stats.busy) - busy, r.done[0], r.done[1],
+		  r.done[2], r.reads, r.bad_reads);
 	KTEST_EXPECT(t, moved >= 20);
 	KTEST_EXPECT_EQ(t, mmt_free_pages(), free_before);
 }

@@ -7,7 +7,7 @@
  * memory rolls everything back. Every case ends with rmap_verify() clean and every frame and
  * object given back.
  *
- * Processes are address spaces here, as in suite rmap: fork_mm() is fork's memory half
+ * Processes are address spaces here, as in suite rmap: mmt_fork() is fork's memory half
  * (dup_mmap), and the test thread touches an mm by adopting it (use_mm).
  */
 #include <mica/arch.h>
@@ -22,37 +22,12 @@
 #define PAGES 4
 #define SHRW (VM_READ | VM_WRITE | VM_ANON) /* shmem_mmap() adds VM_SHARED */
 
-static struct mm_struct *fork_mm(struct mm_struct *src)
-{
-	struct mm_struct *dst = mm_create();
-
-	if (dst && dup_mmap(dst, src)) {
-		mm_put(dst);
-		dst = NULL;
-	}
-	return dst;
-}
-
-static int put_in(struct mm_struct *mm, unsigned long addr, unsigned long v)
-{
-	int r;
-
-	use_mm(mm);
-	r = mmt_put(addr, v);
-	unuse_mm(mm);
-	return r;
-}
-
 /* The word at addr in mm, or ~0 if it cannot be read. */
 static unsigned long get_in(struct mm_struct *mm, unsigned long addr)
 {
 	unsigned long v;
-	int r;
 
-	use_mm(mm);
-	r = mmt_get(addr, &v);
-	unuse_mm(mm);
-	return r ? ~0UL : v;
+	return mmt_get_in(mm, addr, &v) ? ~0UL : v;
 }
 
 static int map_shared(struct mm_struct *mm, unsigned long start, unsigned long len)
@@ -63,24 +38,6 @@ static int map_shared(struct mm_struct *mm, unsigned long start, unsigned long l
 	ret = shmem_mmap(mm, start, len, SHRW);
 	up_write(&mm->mmap_lock);
 	return ret;
-}
-
-static unsigned long stat(const unsigned long *counter)
-{
-	return __atomic_load_n(counter, __ATOMIC_RELAXED);
-}
-
-/* The frame mapped at addr in mm (with a reference for the caller), or NULL. */
-static struct page *page_at(struct mm_struct *mm, unsigned long addr)
-{
-	pte_t pte = mmt_pte(mm, addr);
-	struct page *p;
-
-	if (!pte_present(pte))
-		return NULL;
-	p = pfn_to_page(pte_pfn(pte));
-	get_page(p);
-	return p;
 }
 
 /* True if addr maps the same frame in every live mm of the family, and it is want. */
@@ -94,7 +51,7 @@ static bool same_frame_everywhere(struct mm_struct *mm[FAMILY], unsigned long ad
 
 		if (!mm[i])
 			continue;
-		p = page_at(mm[i], addr);
+		p = mmt_page_at(mm[i], addr);
 		same &= p == want;
 		if (p)
 			put_page(p);
@@ -114,10 +71,10 @@ static bool family_create(struct ktest *t, struct mm_struct *mm[FAMILY])
 	if (!KTEST_EXPECT_EQ(t, map_shared(mm[0], UB, PGS(PAGES)), 0))
 		goto fail;
 	for (int p = 0; p < PAGES; p++)
-		if (!KTEST_EXPECT_EQ(t, put_in(mm[0], UB + PGS(p), 0x100 + p), 0))
+		if (!KTEST_EXPECT_EQ(t, mmt_put_in(mm[0], UB + PGS(p), 0x100 + p), 0))
 			goto fail;
 	for (int i = 1; i < FAMILY; i++)
-		if (!KTEST_EXPECT(t, (mm[i] = fork_mm(mm[0])) != NULL))
+		if (!KTEST_EXPECT(t, (mm[i] = mmt_fork(mm[0])) != NULL))
 			goto fail;
 	return true;
 fail:
@@ -149,9 +106,9 @@ static void warm_shmem_caches(void)
 	for (int i = 0; i < FAMILY; i++)
 		mm[i] = NULL;
 	mm[0] = mm_create();
-	if (mm[0] && !map_shared(mm[0], UB, PGS(PAGES)) && !put_in(mm[0], UB, 1))
+	if (mm[0] && !map_shared(mm[0], UB, PGS(PAGES)) && !mmt_put_in(mm[0], UB, 1))
 		for (int i = 1; i < FAMILY; i++)
-			mm[i] = fork_mm(mm[0]);
+			mm[i] = mmt_fork(mm[0]);
 	family_put(mm);
 }
 
@@ -159,22 +116,22 @@ static void baseline_take(struct baseline *b)
 {
 	warm_shmem_caches();
 	b->free_pages = mmt_free_pages();
-	b->objects = stat(&shmem_stats.objects);
-	b->shm_pages = stat(&shmem_stats.pages);
+	b->objects = mmt_stat(&shmem_stats.objects);
+	b->shm_pages = mmt_stat(&shmem_stats.pages);
 }
 
 static void baseline_check(struct ktest *t, struct baseline *b)
 {
 	KTEST_EXPECT_EQ(t, rmap_verify(), 0);
-	KTEST_EXPECT_EQ(t, stat(&shmem_stats.objects), b->objects);
-	KTEST_EXPECT_EQ(t, stat(&shmem_stats.pages), b->shm_pages);
+	KTEST_EXPECT_EQ(t, mmt_stat(&shmem_stats.objects), b->objects);
+	KTEST_EXPECT_EQ(t, mmt_stat(&shmem_stats.pages), b->shm_pages);
 	KTEST_EXPECT_EQ(t, mmt_free_pages(), b->free_pages);
 }
 
 static void writes_are_seen_by_three_forked_children_and_back(struct ktest *t)
 {
 	struct mm_struct *mm[FAMILY];
-	unsigned long cow = stat(&fault_stats.cow_copy);
+	unsigned long cow = mmt_stat(&fault_stats.cow_copy);
 	struct baseline b;
 	struct page *p0;
 
@@ -184,19 +141,19 @@ static void writes_are_seen_by_three_forked_children_and_back(struct ktest *t)
 		for (int p = 0; p < PAGES; p++)
 			KTEST_EXPECT_EQ(t, get_in(mm[i], UB + PGS(p)), 0x100 + p);
 	/* After the fork: the parent writes page 0, each child its own word of page 3. */
-	KTEST_EXPECT_EQ(t, put_in(mm[0], UB, 0xfeed), 0);
+	KTEST_EXPECT_EQ(t, mmt_put_in(mm[0], UB, 0xfeed), 0);
 	for (int i = 1; i < FAMILY; i++)
-		KTEST_EXPECT_EQ(t, put_in(mm[i], UB + PGS(3) + 8 * i, 0xc0de00 + i), 0);
+		KTEST_EXPECT_EQ(t, mmt_put_in(mm[i], UB + PGS(3) + 8 * i, 0xc0de00 + i), 0);
 	for (int i = 0; i < FAMILY; i++) {
 		KTEST_EXPECT_EQ(t, get_in(mm[i], UB), 0xfeed);
 		for (int j = 1; j < FAMILY; j++)
 			KTEST_EXPECT_EQ(t, get_in(mm[i], UB + PGS(3) + 8 * j), 0xc0de00 + j);
 	}
-	p0 = page_at(mm[0], UB);
+	p0 = mmt_page_at(mm[0], UB);
 	KTEST_ASSERT(t, p0);
 	KTEST_EXPECT(t, same_frame_everywhere(mm, UB, p0));
 	KTEST_EXPECT_EQ(t, atomic_read(&p0->mapcount), FAMILY);
-	KTEST_EXPECT_EQ(t, stat(&fault_stats.cow_copy), cow); /* no write was copied */
+	KTEST_EXPECT_EQ(t, mmt_stat(&fault_stats.cow_copy), cow); /* no write was copied */
 	KTEST_EXPECT_EQ(t, rmap_verify(), 0);
 	put_page(p0);
 	family_put(mm);
@@ -214,7 +171,7 @@ static void munmap_in_one_process_leaves_the_others_working(struct ktest *t)
 	for (int i = 0; i < FAMILY; i++) /* every page mapped everywhere */
 		for (int p = 0; p < PAGES; p++)
 			KTEST_EXPECT_EQ(t, get_in(mm[i], UB + PGS(p)), 0x100 + p);
-	p1 = page_at(mm[0], UB + PGS(1));
+	p1 = mmt_page_at(mm[0], UB + PGS(1));
 	KTEST_ASSERT(t, p1);
 	/* Child 1 unmaps everything, child 2 only page 1 (a split: two VMAs on i_mmap). */
 	KTEST_EXPECT_EQ(t, mmt_unmap(mm[1], UB, PGS(PAGES)), 0);
@@ -225,9 +182,9 @@ static void munmap_in_one_process_leaves_the_others_working(struct ktest *t)
 	KTEST_EXPECT_EQ(t, get_in(mm[1], UB), ~0UL);
 	KTEST_EXPECT_EQ(t, get_in(mm[2], UB + PGS(1)), ~0UL);
 	/* The others still share the rest. */
-	KTEST_EXPECT_EQ(t, put_in(mm[3], UB + PGS(1), 0x1111), 0);
+	KTEST_EXPECT_EQ(t, mmt_put_in(mm[3], UB + PGS(1), 0x1111), 0);
 	KTEST_EXPECT_EQ(t, get_in(mm[0], UB + PGS(1)), 0x1111);
-	KTEST_EXPECT_EQ(t, put_in(mm[2], UB + PGS(2), 0x2222), 0);
+	KTEST_EXPECT_EQ(t, mmt_put_in(mm[2], UB + PGS(2), 0x2222), 0);
 	KTEST_EXPECT_EQ(t, get_in(mm[0], UB + PGS(2)), 0x2222);
 	KTEST_EXPECT_EQ(t, get_in(mm[3], UB + PGS(2)), 0x2222);
 	KTEST_EXPECT_EQ(t, rmap_verify(), 0);
@@ -246,7 +203,7 @@ static void try_to_unmap_reaches_every_process_and_each_refaults_the_same_page(s
 	KTEST_ASSERT(t, family_create(t, mm));
 	for (int i = 0; i < FAMILY; i++)
 		KTEST_EXPECT_EQ(t, get_in(mm[i], UB + PGS(2)), 0x102);
-	p = page_at(mm[0], UB + PGS(2));
+	p = mmt_page_at(mm[0], UB + PGS(2));
 	KTEST_ASSERT(t, p);
 	KTEST_EXPECT_EQ(t, atomic_read(&p->mapcount), FAMILY);
 
@@ -280,7 +237,7 @@ static void try_to_unmap_reaches_every_process_and_each_refaults_the_same_page(s
 static void mprotect_splits_and_merges_back_without_copying(struct ktest *t)
 {
 	struct mm_struct *mm[FAMILY];
-	unsigned long cow = stat(&fault_stats.cow_copy);
+	unsigned long cow = mmt_stat(&fault_stats.cow_copy);
 	struct baseline b;
 	struct page *p;
 
@@ -289,10 +246,10 @@ static void mprotect_splits_and_merges_back_without_copying(struct ktest *t)
 	/* Child 1 makes page 1 read-only: three VMAs of one object in one mm. */
 	KTEST_EXPECT_EQ(t, mmt_protect(mm[1], UB + PGS(1), PGS(1), VM_READ), 0);
 	KTEST_EXPECT_EQ(t, mm[1]->map_count, 3);
-	KTEST_EXPECT(t, put_in(mm[1], UB + PGS(1), 0xbad) != 0);
-	KTEST_EXPECT_EQ(t, put_in(mm[0], UB + PGS(1), 0x5151), 0);
+	KTEST_EXPECT(t, mmt_put_in(mm[1], UB + PGS(1), 0xbad) != 0);
+	KTEST_EXPECT_EQ(t, mmt_put_in(mm[0], UB + PGS(1), 0x5151), 0);
 	KTEST_EXPECT_EQ(t, get_in(mm[1], UB + PGS(1)), 0x5151);
-	KTEST_EXPECT_EQ(t, put_in(mm[1], UB + PGS(2), 0x5252), 0); /* the upper half writes */
+	KTEST_EXPECT_EQ(t, mmt_put_in(mm[1], UB + PGS(2), 0x5252), 0); /* the upper half writes */
 	KTEST_EXPECT_EQ(t, get_in(mm[3], UB + PGS(2)), 0x5252);
 	KTEST_EXPECT_EQ(t, rmap_verify(), 0);
 	/* Back to read-write: one VMA again, and its writes reach the others in place. */
@@ -302,15 +259,15 @@ static void mprotect_splits_and_merges_back_without_copying(struct ktest *t)
 	KTEST_EXPECT_EQ(t, vma_verify(mm[1]), 0);
 	up_read(&mm[1]->mmap_lock);
 	for (int i = 0; i < FAMILY; i++) {
-		KTEST_EXPECT_EQ(t, put_in(mm[i], UB + PGS(1) + 8 * i, 0x6100 + i), 0);
+		KTEST_EXPECT_EQ(t, mmt_put_in(mm[i], UB + PGS(1) + 8 * i, 0x6100 + i), 0);
 		for (int j = 0; j <= i; j++)
 			KTEST_EXPECT_EQ(t, get_in(mm[(i + 1) % FAMILY], UB + PGS(1) + 8 * j),
 					0x6100 + j);
 	}
-	p = page_at(mm[0], UB + PGS(1));
+	p = mmt_page_at(mm[0], UB + PGS(1));
 	KTEST_ASSERT(t, p);
 	KTEST_EXPECT(t, same_frame_everywhere(mm, UB + PGS(1), p));
-	KTEST_EXPECT_EQ(t, stat(&fault_stats.cow_copy), cow);
+	KTEST_EXPECT_EQ(t, mmt_stat(&fault_stats.cow_copy), cow);
 	KTEST_EXPECT_EQ(t, rmap_verify(), 0);
 	put_page(p);
 	family_put(mm);
@@ -327,14 +284,14 @@ static void the_parent_exits_first_and_the_children_keep_the_object(struct ktest
 	mm_put(mm[0]);
 	mm[0] = NULL;
 	KTEST_EXPECT_EQ(t, rmap_verify(), 0);
-	KTEST_EXPECT_EQ(t, put_in(mm[1], UB + PGS(3), 0x7777), 0);
+	KTEST_EXPECT_EQ(t, mmt_put_in(mm[1], UB + PGS(3), 0x7777), 0);
 	for (int i = 1; i < FAMILY; i++) {
 		KTEST_EXPECT_EQ(t, get_in(mm[i], UB + PGS(3)), 0x7777);
 		KTEST_EXPECT_EQ(t, get_in(mm[i], UB + PGS(2)), 0x102);
 	}
 	/* The children go one by one; the object (and its pages) with the last. */
 	for (int i = 1; i < FAMILY; i++) {
-		KTEST_EXPECT_EQ(t, stat(&shmem_stats.objects), b.objects + 1);
+		KTEST_EXPECT_EQ(t, mmt_stat(&shmem_stats.objects), b.objects + 1);
 		mm_put(mm[i]);
 		mm[i] = NULL;
 		KTEST_EXPECT_EQ(t, rmap_verify(), 0);
@@ -377,7 +334,7 @@ static bool writer_race(struct ktest *t, unsigned long writes, unsigned long *un
 
 	if (!family_create(t, mm))
 		return false;
-	p = page_at(mm[0], UB);
+	p = mmt_page_at(mm[0], UB);
 	if (!KTEST_EXPECT(t, p != NULL)) {
 		family_put(mm);
 		return false;
@@ -427,10 +384,10 @@ static void writes_survive_try_to_unmap_of_their_shared_page(struct ktest *t)
 	warm_shmem_caches();
 	KTEST_ASSERT(t, writer_race(t, 200, &unmaps)); /* warms the thread stacks too */
 	baseline_take(&b);
-	faults = stat(&fault_stats.shared);
+	faults = mmt_stat(&fault_stats.shared);
 	unmaps = 0;
 	KTEST_ASSERT(t, writer_race(t, WRITES, &unmaps));
-	faults = stat(&fault_stats.shared) - faults;
+	faults = mmt_stat(&fault_stats.shared) - faults;
 	ktest_log(t, "%lu try_to_unmap rounds, %lu shared-page faults while %d CPUs wrote %d words",
 		  unmaps, faults, FAMILY - 1, WRITES);
 	KTEST_EXPECT(t, faults > 2 * FAMILY); /* the race happened: writers re-faulted */
@@ -487,7 +444,7 @@ static void mmap_failing_for_memory_rolls_everything_back(struct ktest *t)
 	KTEST_ASSERT_EQ(t, mmt_unmap(mm, UB, PGS(BIG)), 0);
 	for (unsigned long n = 0; n < 3; n++) {
 		KTEST_ASSERT(t, hold_every_free_vma());
-		objects = stat(&shmem_stats.objects);
+		objects = mmt_stat(&shmem_stats.objects);
 		free_before = mmt_free_pages();
 		fault_inject_set(FAULT_AFTER, n, false, 0);
 		ret = map_shared(mm, UB, PGS(BIG));
@@ -495,7 +452,7 @@ static void mmap_failing_for_memory_rolls_everything_back(struct ktest *t)
 		if (n < 2) {
 			KTEST_EXPECT_EQ(t, ret, -ENOMEM);
 			KTEST_EXPECT_EQ(t, mm->map_count, 0);
-			KTEST_EXPECT_EQ(t, stat(&shmem_stats.objects), objects);
+			KTEST_EXPECT_EQ(t, mmt_stat(&shmem_stats.objects), objects);
 			KTEST_EXPECT_EQ(t, mmt_free_pages(), free_before);
 			failures += ret == -ENOMEM;
 			if (!ret) /* not the failure expected: undo, so the next round can map */

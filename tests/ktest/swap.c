@@ -12,50 +12,6 @@
 
 #define SHARERS 6
 
-static struct mm_struct *fork_of(struct mm_struct *src)
-{
-	struct mm_struct *dst = mm_create();
-
-	if (dst && dup_mmap(dst, src)) {
-		mm_put(dst);
-		dst = NULL;
-	}
-	return dst;
-}
-
-static int get_in(struct mm_struct *mm, unsigned long addr, unsigned long *v)
-{
-	int r;
-
-	use_mm(mm);
-	r = mmt_get(addr, v);
-	unuse_mm(mm);
-	return r;
-}
-
-static int put_in(struct mm_struct *mm, unsigned long addr, unsigned long v)
-{
-	int r;
-
-	use_mm(mm);
-	r = mmt_put(addr, v);
-	unuse_mm(mm);
-	return r;
-}
-
-/* The frame mapped at addr in mm, with a reference, or NULL. */
-static struct page *page_at(struct mm_struct *mm, unsigned long addr)
-{
-	pte_t pte = mmt_pte(mm, addr);
-	struct page *p;
-
-	if (!pte_present(pte))
-		return NULL;
-	p = pfn_to_page(pte_pfn(pte));
-	get_page(p);
-	return p;
-}
-
 /* Six processes forked one from another share pages 0..3; each page is swapped out. */
 static bool six_sharers(struct ktest *t, struct mm_struct **mm)
 {
@@ -68,10 +24,10 @@ static bool six_sharers(struct ktest *t, struct mm_struct **mm)
 	mm_get(mm[0]); /* ours, for after mmt_leave() drops use_mm's */
 	mmt_leave(mm[0]);
 	for (int i = 1; i < SHARERS; i++)
-		if (!KTEST_EXPECT(t, (mm[i] = fork_of(mm[i - 1])) != NULL))
+		if (!KTEST_EXPECT(t, (mm[i] = mmt_fork(mm[i - 1])) != NULL))
 			return false;
 	for (unsigned p = 0; p < 4; p++) {
-		struct page *pg = page_at(mm[0], UB + PGS(p));
+		struct page *pg = mmt_page_at(mm[0], UB + PGS(p));
 
 		if (!KTEST_EXPECT(t, pg != NULL))
 			return false;
@@ -98,7 +54,7 @@ static void a_page_shared_by_six_comes_back_as_one_page(struct ktest *t)
 	KTEST_EXPECT_EQ(t, swap_stats.slots_used - used, 4);
 	for (int i = 0; i < SHARERS; i++) {
 		KTEST_EXPECT(t, is_swap_pte(mmt_pte(mm[i], UB)));
-		KTEST_EXPECT_EQ(t, get_in(mm[i], UB, &v), 0);
+		KTEST_EXPECT_EQ(t, mmt_get_in(mm[i], UB, &v), 0);
 		KTEST_EXPECT_EQ(t, v, 0x5000);
 		if (i == 0)
 			pfn0 = pte_pfn(mmt_pte(mm[0], UB));
@@ -108,10 +64,10 @@ static void a_page_shared_by_six_comes_back_as_one_page(struct ktest *t)
 	KTEST_EXPECT_EQ(t, swap_stats.cache_hits - hits, SHARERS - 1);
 	KTEST_EXPECT_EQ(t, atomic_read(&pfn_to_page(pfn0)->mapcount), SHARERS);
 	/* A write in one copies (copy-on-write survives the round trip); the others keep it. */
-	KTEST_EXPECT_EQ(t, put_in(mm[2], UB, 0x77), 0);
-	KTEST_EXPECT_EQ(t, get_in(mm[3], UB, &v), 0);
+	KTEST_EXPECT_EQ(t, mmt_put_in(mm[2], UB, 0x77), 0);
+	KTEST_EXPECT_EQ(t, mmt_get_in(mm[3], UB, &v), 0);
 	KTEST_EXPECT_EQ(t, v, 0x5000);
-	KTEST_EXPECT_EQ(t, get_in(mm[2], UB, &v), 0);
+	KTEST_EXPECT_EQ(t, mmt_get_in(mm[2], UB, &v), 0);
 	KTEST_EXPECT_EQ(t, v, 0x77);
 	KTEST_EXPECT_EQ(t, rmap_verify(), 0);
 	for (int i = 0; i < SHARERS; i++)
@@ -130,7 +86,7 @@ static void swap_entries_survive_fork_munmap_and_exit(struct ktest *t)
 	mmt_warm_caches();
 	free_before = mmt_free_pages();
 	KTEST_ASSERT(t, six_sharers(t, mm));
-	child = fork_of(mm[5]); /* copies swap entries: each slot counts one more */
+	child = mmt_fork(mm[5]); /* copies swap entries: each slot counts one more */
 	KTEST_ASSERT(t, child);
 	for (int i = 0; i < SHARERS; i++)
 		mm_put(mm[i]); /* the six go first */
@@ -140,7 +96,7 @@ static void swap_entries_survive_fork_munmap_and_exit(struct ktest *t)
 	unuse_mm(child);
 	KTEST_EXPECT_EQ(t, swap_stats.slots_used - used, 2);
 	for (unsigned p = 0; p < 2; p++) {
-		KTEST_EXPECT_EQ(t, get_in(child, UB + PGS(p), &v), 0);
+		KTEST_EXPECT_EQ(t, mmt_get_in(child, UB + PGS(p), &v), 0);
 		KTEST_EXPECT_EQ(t, v, 0x5000 + p);
 	}
 	KTEST_EXPECT_EQ(t, swap_stats.slots_used, used); /* their last entries came back */

@@ -26,11 +26,6 @@ static unsigned other_cpu(void)
 	return (smp_processor_id() + 1) % num_online_cpus();
 }
 
-static unsigned long stat(const unsigned long *counter)
-{
-	return __atomic_load_n(counter, __ATOMIC_RELAXED);
-}
-
 /* The bits the model starts a record with: the mm's CPU mask (<mica/tlb_model.h>). */
 static unsigned long mask_of(struct mm_struct *mm)
 {
@@ -141,7 +136,7 @@ static void switching_away_flushes_unless_tagged_or_lazy(struct ktest *t)
  * record is gone when munmap returns; the frames are freed under the model's check. */
 static void munmap_and_exit_leave_no_translation_pending(struct ktest *t)
 {
-	unsigned long n = 600, recorded = stat(&tlb_model_stats.recorded), v;
+	unsigned long n = 600, recorded = mmt_stat(&tlb_model_stats.recorded), v;
 	struct mm_struct *mm;
 	struct mmt_holder h;
 
@@ -157,16 +152,16 @@ static void munmap_and_exit_leave_no_translation_pending(struct ktest *t)
 	KTEST_ASSERT(t, mmt_holder_start(&h, mm, UB + PMD_SIZE, other_cpu()));
 	KTEST_EXPECT_EQ(t, mmt_unmap(mm, UB + PMD_SIZE - PGS(100), PGS(n)), 0);
 	KTEST_EXPECT_EQ(t, tlb_model_pending(mm, 0, ~0UL), 0);
-	KTEST_EXPECT(t, stat(&tlb_model_stats.recorded) - recorded >= n);
+	KTEST_EXPECT(t, mmt_stat(&tlb_model_stats.recorded) - recorded >= n);
 	KTEST_EXPECT_EQ(t, mmt_get(UB + PMD_SIZE - PGS(100) + PGS(n), &v), 0);
 	KTEST_EXPECT_EQ(t, v, n);
 	mmt_holder_leave(&h);
-	recorded = stat(&tlb_model_stats.recorded);
+	recorded = mmt_stat(&tlb_model_stats.recorded);
 	mmt_leave(mm); /* exit_mmap: the full-mm gather, then the mm check */
-	KTEST_EXPECT(t, stat(&tlb_model_stats.recorded) - recorded >= n);
-	KTEST_EXPECT_EQ(t, stat(&tlb_model_stats.overflows), 0);
+	KTEST_EXPECT(t, mmt_stat(&tlb_model_stats.recorded) - recorded >= n);
+	KTEST_EXPECT_EQ(t, mmt_stat(&tlb_model_stats.overflows), 0);
 	ktest_log(t, "%lu records made so far, at most %lu alive at once",
-		  stat(&tlb_model_stats.recorded), stat(&tlb_model_stats.max_pending));
+		  mmt_stat(&tlb_model_stats.recorded), mmt_stat(&tlb_model_stats.max_pending));
 }
 
 /* Issue 7's bound: munmap of N touched pages flushes at most ceil(N / B) + 1 times, B the
@@ -188,11 +183,11 @@ static void tlb_flushes_per_munmap_at_most_n_over_batch_plus_one(struct ktest *t
 		KTEST_ASSERT_EQ(t, mmt_map(mm, UB, PGS(n), RW), 0);
 		for (unsigned long p = 0; p < n; p++)
 			KTEST_ASSERT_EQ(t, mmt_put(UB + PGS(p), p), 0);
-		flushes = stat(&tlb_stats.flushes);
-		breaks = stat(&gather_stats.resched_breaks);
+		flushes = mmt_stat(&tlb_stats.flushes);
+		breaks = mmt_stat(&gather_stats.resched_breaks);
 		KTEST_EXPECT_EQ(t, mmt_unmap(mm, UB, PGS(n)), 0);
-		flushes = stat(&tlb_stats.flushes) - flushes;
-		breaks = stat(&gather_stats.resched_breaks) - breaks;
+		flushes = mmt_stat(&tlb_stats.flushes) - flushes;
+		breaks = mmt_stat(&gather_stats.resched_breaks) - breaks;
 		bound = (n + b - 1) / b + 1 + breaks;
 		ktest_log(t, "munmap of %lu pages: %lu flushes (bound %lu, %lu resched breaks)", n,
 			  flushes, bound, breaks);

@@ -27,11 +27,6 @@
 #define PINGPONG_ROUNDS 2000
 #define FENCE_ROUNDS 100
 
-static unsigned long stat(const unsigned long *counter)
-{
-	return __atomic_load_n(counter, __ATOMIC_RELAXED);
-}
-
 static unsigned highest_cpu(void)
 {
 	return num_online_cpus() - 1;
@@ -101,8 +96,8 @@ static void two_address_spaces_switch_without_flushing_with_asids(struct ktest *
 {
 	static struct side s[2];
 	unsigned cpu = num_online_cpus() > 1 ? 1 : 0;
-	unsigned long flushes = stat(&asid_stats.switch_flushes);
-	unsigned long rollovers = stat(&asid_stats.rollovers);
+	unsigned long flushes = mmt_stat(&asid_stats.switch_flushes);
+	unsigned long rollovers = mmt_stat(&asid_stats.rollovers);
 	struct task *th[2];
 
 	for (int i = 0; i < 2; i++) {
@@ -119,8 +114,8 @@ static void two_address_spaces_switch_without_flushing_with_asids(struct ktest *
 	complete(&s[0].wake);
 	for (int i = 0; i < 2; i++)
 		kthread_join(th[i]);
-	flushes = stat(&asid_stats.switch_flushes) - flushes;
-	rollovers = stat(&asid_stats.rollovers) - rollovers;
+	flushes = mmt_stat(&asid_stats.switch_flushes) - flushes;
+	rollovers = mmt_stat(&asid_stats.rollovers) - rollovers;
 	ktest_log(t,
 		  "round trip between two address spaces on cpu%u: %llu ns; %lu of %u switches "
 		  "flushed all (%u-bit ASIDs, %lu rollovers)",
@@ -183,18 +178,18 @@ static void young_and_dirty_are_set_again_after_mkold_and_mkclean(struct ktest *
 	if (riscv_ad_trap)
 		KTEST_EXPECT(t, !(p.val & (_PAGE_V | _PAGE_W)));
 
-	yd = stat(&fault_stats.young_dirty);
+	yd = mmt_stat(&fault_stats.young_dirty);
 	KTEST_EXPECT_EQ(t, mmt_get(UB, &v), 0);
 	KTEST_EXPECT_EQ(t, v, 1);
-	read_faults = stat(&fault_stats.young_dirty) - yd;
+	read_faults = mmt_stat(&fault_stats.young_dirty) - yd;
 	p = mmt_pte(mm, UB);
 	KTEST_EXPECT(t, pte_present(p) && pte_young(p) && !pte_dirty(p));
 	if (riscv_ad_trap)
 		KTEST_EXPECT(t, (p.val & _PAGE_V) && !(p.val & _PAGE_W));
 
-	yd = stat(&fault_stats.young_dirty);
+	yd = mmt_stat(&fault_stats.young_dirty);
 	KTEST_EXPECT_EQ(t, mmt_put(UB, 2), 0);
-	write_faults = stat(&fault_stats.young_dirty) - yd;
+	write_faults = mmt_stat(&fault_stats.young_dirty) - yd;
 	p = mmt_pte(mm, UB);
 	KTEST_EXPECT(t, pte_young(p) && pte_dirty(p) && (p.val & _PAGE_W));
 	KTEST_EXPECT_EQ(t, mmt_get(UB, &v), 0);
@@ -240,13 +235,13 @@ static void other_cpus_are_fenced_through_sbi_not_ipis(struct ktest *t)
 	p = alloc_page(GFP_KERNEL);
 	KTEST_ASSERT(t, p);
 
-	ipis = stat(&tlb_stats.ipis);
-	fences = stat(&tlb_stats.remote_fences);
+	ipis = mmt_stat(&tlb_stats.ipis);
+	fences = mmt_stat(&tlb_stats.remote_fences);
 	tlb_model_clear(mm, UB, p); /* a stand-in record (the model keys it by frame) */
 	flush_tlb_range(mm, UB, UB + PAGE_SIZE);
 	KTEST_EXPECT_EQ(t, tlb_model_stale_cpus(p), 0);
-	KTEST_EXPECT_EQ(t, stat(&tlb_stats.ipis) - ipis, 0);
-	KTEST_EXPECT(t, stat(&tlb_stats.remote_fences) - fences >= 1);
+	KTEST_EXPECT_EQ(t, mmt_stat(&tlb_stats.ipis) - ipis, 0);
+	KTEST_EXPECT(t, mmt_stat(&tlb_stats.remote_fences) - fences >= 1);
 
 	/* The hook wants preemption off (it must not fence its own CPU); this thread is
 	 * bound to one CPU, so others stays right between the calls. */

@@ -24,11 +24,6 @@
 
 #define FLUSHES 50 /* shootdowns per kind: any per-flush IPI to a lazy CPU shows */
 
-static unsigned long stat(const unsigned long *counter)
-{
-	return __atomic_load_n(counter, __ATOMIC_RELAXED);
-}
-
 static unsigned long ipis_of(unsigned cpu)
 {
 	return READ_ONCE(cpus[cpu].ipis);
@@ -200,10 +195,10 @@ static void leaf_flushes_skip_lazy_cpus_table_flushes_reach_them(struct ktest *t
 	 * preempt its runner.) */
 	for (unsigned c = 0; c < n; c++)
 		ipis[c] = ipis_of(c);
-	skips = stat(&tlb_stats.lazy_skips);
+	skips = mmt_stat(&tlb_stats.lazy_skips);
 	for (unsigned i = 0; i < FLUSHES; i++)
 		flush_tlb_range(mm, UB, UB + PAGE_SIZE);
-	skips = stat(&tlb_stats.lazy_skips) - skips;
+	skips = mmt_stat(&tlb_stats.lazy_skips) - skips;
 	ktest_log(t,
 		  "%u leaf flushes: IPIs taken by the active cpu%u %lu, lazy cpu%u %lu, "
 		  "outside cpu%u %lu; lazy CPUs skipped %lu",
@@ -217,13 +212,13 @@ static void leaf_flushes_skip_lazy_cpus_table_flushes_reach_them(struct ktest *t
 
 	/* The flush after tables were freed reaches the lazy CPU too, and it stays lazy. */
 	ipis[lazy] = ipis_of(lazy);
-	skips = stat(&tlb_stats.lazy_skips);
+	skips = mmt_stat(&tlb_stats.lazy_skips);
 	for (unsigned i = 0; i < FLUSHES; i++)
 		flush_tlb_mm(mm);
 	ktest_log(t, "%u flushes after freeing tables: IPIs taken by the lazy cpu%u %lu", FLUSHES,
 		  lazy, ipis_of(lazy) - ipis[lazy]);
 	KTEST_EXPECT(t, ipis_of(lazy) - ipis[lazy] >= FLUSHES);
-	KTEST_EXPECT_EQ(t, stat(&tlb_stats.lazy_skips), skips);
+	KTEST_EXPECT_EQ(t, mmt_stat(&tlb_stats.lazy_skips), skips);
 	KTEST_EXPECT(t, tlb_cpu_is_lazy(lazy));
 
 	runner_stop(&r);
@@ -282,32 +277,32 @@ static void lazy_cpu_flushes_what_it_owes_before_using_the_mm_again(struct ktest
 	kthread_start(th);
 	while (w.state != 1)
 		cond_resched();
-	skips = stat(&tlb_stats.lazy_skips);
-	owed = stat(&tlb_stats.lazy_flushes);
-	resumes = stat(&tlb_stats.lazy_resumes);
+	skips = mmt_stat(&tlb_stats.lazy_skips);
+	owed = mmt_stat(&tlb_stats.lazy_flushes);
+	resumes = mmt_stat(&tlb_stats.lazy_resumes);
 	KTEST_EXPECT_EQ(t, mmt_protect(mm, UB, PGS(1), VM_READ), 0);
-	KTEST_EXPECT(t, stat(&tlb_stats.lazy_skips) > skips); /* no IPI: it owes the flush */
+	KTEST_EXPECT(t, mmt_stat(&tlb_stats.lazy_skips) > skips); /* no IPI: it owes the flush */
 	w.state = 2;
 	kthread_join(th);
 	KTEST_EXPECT_EQ(t, w.before, 0);
 	KTEST_EXPECT(t, w.after != 0); /* faulted: the read-only PTE was read afresh */
-	KTEST_EXPECT(t, stat(&tlb_stats.lazy_flushes) > owed);
-	KTEST_EXPECT(t, stat(&tlb_stats.lazy_resumes) > resumes);
+	KTEST_EXPECT(t, mmt_stat(&tlb_stats.lazy_flushes) > owed);
+	KTEST_EXPECT(t, mmt_stat(&tlb_stats.lazy_resumes) > resumes);
 
 	/* To another mm: the switch itself carries the owed flush. */
 	v = (struct visit){ mm, 2, 0, false };
 	KTEST_ASSERT(t, run_on(lazy, visit_fn, &v)); /* lazy on mm again */
 	KTEST_ASSERT(t, v.lazy_after);
-	skips = stat(&tlb_stats.lazy_skips);
-	owed = stat(&tlb_stats.lazy_flushes);
+	skips = mmt_stat(&tlb_stats.lazy_skips);
+	owed = mmt_stat(&tlb_stats.lazy_flushes);
 	KTEST_ASSERT_EQ(t, mmt_unmap(mm, UB + PAGE_SIZE, PGS(1)),
 			0); /* a leaf: UB keeps the table */
-	KTEST_EXPECT(t, stat(&tlb_stats.lazy_skips) > skips);
+	KTEST_EXPECT(t, mmt_stat(&tlb_stats.lazy_skips) > skips);
 	other = mm_create();
 	KTEST_ASSERT(t, other);
 	v = (struct visit){ other, 0, 0, false };
 	KTEST_EXPECT(t, run_on(lazy, visit_fn, &v));
-	KTEST_EXPECT(t, stat(&tlb_stats.lazy_flushes) > owed);
+	KTEST_EXPECT(t, mmt_stat(&tlb_stats.lazy_flushes) > owed);
 	mm_put(other); /* the lazy CPU is sent off it */
 	mmt_leave(mm);
 }
@@ -315,7 +310,7 @@ static void lazy_cpu_flushes_what_it_owes_before_using_the_mm_again(struct ktest
 static void dying_mm_is_not_left_loaded_on_a_lazy_cpu(struct ktest *t)
 {
 	unsigned n = num_online_cpus(), me = smp_processor_id();
-	unsigned long drops = stat(&tlb_stats.lazy_drops);
+	unsigned long drops = mmt_stat(&tlb_stats.lazy_drops);
 	struct mm_struct *mm;
 	unsigned lazy_cpus = 0;
 
@@ -331,7 +326,7 @@ static void dying_mm_is_not_left_loaded_on_a_lazy_cpu(struct ktest *t)
 	mmt_leave(mm); /* this CPU too is lazy on it until the last mm_put() */
 	for (unsigned c = 0; c < n; c++)
 		KTEST_EXPECT(t, READ_ONCE(cpus[c].active_mm) != mm);
-	KTEST_EXPECT_EQ(t, stat(&tlb_stats.lazy_drops) - drops, lazy_cpus + 1);
+	KTEST_EXPECT_EQ(t, mmt_stat(&tlb_stats.lazy_drops) - drops, lazy_cpus + 1);
 }
 
 /* ---- the race: CPUs entering and leaving lazy mode while shootdowns go on ---- */
@@ -408,7 +403,8 @@ static void cpus_go_lazy_and_back_while_leaves_are_zapped(struct ktest *t)
 {
 	static struct race r;
 	struct race *args[NR_CPUS];
-	unsigned long skips = stat(&tlb_stats.lazy_skips), owed = stat(&tlb_stats.lazy_flushes);
+	unsigned long skips = mmt_stat(&tlb_stats.lazy_skips),
+		      owed = mmt_stat(&tlb_stats.lazy_flushes);
 	unsigned long bad = 0, checked = 0, spells = 0;
 
 	if (num_online_cpus() < 2)
@@ -427,8 +423,8 @@ static void cpus_go_lazy_and_back_while_leaves_are_zapped(struct ktest *t)
 		checked += r.checked[c];
 		spells += r.lazy_spells[c];
 	}
-	skips = stat(&tlb_stats.lazy_skips) - skips;
-	owed = stat(&tlb_stats.lazy_flushes) - owed;
+	skips = mmt_stat(&tlb_stats.lazy_skips) - skips;
+	owed = mmt_stat(&tlb_stats.lazy_flushes) - owed;
 	ktest_log(t,
 		  "%u zaps; %lu reads checked on %u CPUs, %lu wrong; %lu lazy spells, lazy "
 		  "CPUs skipped %lu times, %lu owed flushes done",
