@@ -239,6 +239,20 @@ static inline pte_t ptep_get_and_clear(struct mm_struct *mm, unsigned long addr,
 #define ptep_get_and_clear ptep_get_and_clear
 #endif
 
+#ifndef ptep_test_and_clear_young
+/* Makes the PTE old; returns whether it was young. Atomic, one bit: on an MMU that sets
+ * young/dirty itself (x86, RISC-V's default), reading the entry and writing it back old could
+ * erase a dirty bit the MMU set in between - and swap-out would then skip writing a page that
+ * was written. A port whose MMU never writes PTEs (ARM) may read-modify-write instead. */
+static inline int ptep_test_and_clear_young(struct mm_struct *mm, unsigned long addr, pte_t *ptep)
+{
+	(void)mm, (void)addr;
+	return (__atomic_fetch_and(&ptep->val, ~(pteval_t)_PAGE_YOUNG, __ATOMIC_RELAXED) &
+		_PAGE_YOUNG) != 0;
+}
+#define ptep_test_and_clear_young ptep_test_and_clear_young
+#endif
+
 #ifndef ptep_set_wrprotect
 /* Takes write permission away (copy-on-write, mprotect), keeping young/dirty. */
 static inline void ptep_set_wrprotect(struct mm_struct *mm, unsigned long addr, pte_t *ptep)

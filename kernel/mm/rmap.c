@@ -536,13 +536,11 @@ static bool referenced_one(struct page *page, struct vm_area_struct *vma, unsign
 
 	if (!ptep)
 		return true;
-	if (pte_young(ptep_get(ptep))) {
-		/* No flush: a CPU that still caches the entry as young will not set the bit again
-		 * until it drops it, so the page may look unused a little longer. Only reclaim's
-		 * guess suffers, never correctness. */
-		set_pte_at(vma->vm_mm, addr, ptep, pte_mkold(ptep_get(ptep)));
+	/* No flush: a CPU that still caches the entry as young will not set the bit again until
+	 * it drops it, so the page may look unused a little longer. Only reclaim's guess
+	 * suffers, never correctness. */
+	if (pte_young(ptep_get(ptep)) && ptep_test_and_clear_young(vma->vm_mm, addr, ptep))
 		(*(int *)arg)++;
-	}
 	spin_unlock(ptl);
 	return true;
 }

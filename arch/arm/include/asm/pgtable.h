@@ -222,6 +222,19 @@ static inline pte_t ptep_get_and_clear(struct mm_struct *mm, unsigned long addr,
 }
 #define ptep_get_and_clear ptep_get_and_clear
 
+/* Young is software's alone here (the hardware entry exists only while it is set): clearing it
+ * rewrites both tables through set_pte_at, so the next access faults and sets it again. */
+static inline int ptep_test_and_clear_young(struct mm_struct *mm, unsigned long addr, pte_t *ptep)
+{
+	pte_t old = (pte_t){ READ_ONCE(ptep->val) };
+
+	if (!(old.val & _PAGE_YOUNG))
+		return 0;
+	set_pte_at(mm, addr, ptep, (pte_t){ old.val & ~_PAGE_YOUNG });
+	return 1;
+}
+#define ptep_test_and_clear_young ptep_test_and_clear_young
+
 /* The kernel's first-level table (mmu.c), viewed as pgd pairs. */
 pgd_t *arch_kernel_pgd(void);
 

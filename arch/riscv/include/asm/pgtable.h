@@ -158,6 +158,23 @@ static inline void set_pte_at(struct mm_struct *mm, unsigned long addr, pte_t *p
 }
 #define set_pte_at set_pte_at
 
+/* With A/D set by the hart, one atomic clear of A (a read and write-back could erase a D the
+ * hart set in between). With riscv_ad=trap the hart never writes the PTE, and an old entry
+ * must lose V as well (riscv_pte_hw()), so it is rewritten whole. */
+static inline int ptep_test_and_clear_young(struct mm_struct *mm, unsigned long addr, pte_t *ptep)
+{
+	pte_t old = (pte_t){ READ_ONCE(ptep->val) };
+
+	if (!riscv_ad_trap)
+		return (__atomic_fetch_and(&ptep->val, ~(u64)_PAGE_A, __ATOMIC_RELAXED) &
+			_PAGE_A) != 0;
+	if (!(old.val & _PAGE_A))
+		return 0;
+	set_pte_at(mm, addr, ptep, (pte_t){ old.val & ~(u64)_PAGE_A });
+	return 1;
+}
+#define ptep_test_and_clear_young ptep_test_and_clear_young
+
 pgd_t *arch_kernel_pgd(void);
 
 #endif
