@@ -37,6 +37,13 @@ int main(void)
 	       "%llu ASID rollovers, %llu shared-page faults, %llu pages migrated\n",
 	       s.tlb_remote_fences, s.tlb_lazy_skips, s.lazy_mmu_batches, s.asid_rollovers,
 	       s.faults_shared, s.pages_migrated);
+	printf("swap:     %llu of %llu slots in use, %llu pages out, %llu in (+%llu from the swap "
+	       "cache), %llu slot writes, %llu skipped (clean)\n",
+	       s.swap_slots_used, s.swap_slots, s.swap_out, s.swap_in, s.swap_cache_hits,
+	       s.swap_writes, s.swap_writes_skipped);
+	printf("reclaim:  %llu pages on the LRU, %llu scanned, %llu second chances, %llu freed, "
+	       "%llu allocations stalled\n",
+	       s.lru_pages, s.reclaim_scanned, s.reclaim_rotated, s.reclaim_freed, s.alloc_stalls);
 	printf("latency:  longest preempt-off %llu us, irqs-off %llu us\n",
 	       s.max_preempt_off_ns / 1000, s.max_irqs_off_ns / 1000);
 	printf("tasks:    %llu processes, %llu threads (kernel threads included)\n", s.nr_processes,

@@ -33,7 +33,7 @@
  * cannot address more without LPAE. Frames above are reported at boot and ignored. */
 #define MM_PHYS_LIMIT (4ULL << 30)
 
-/* struct page: kept to six words. */
+/* struct page: kept to seven words. */
 struct page {
 	unsigned long flags; /* PG_* bits; bits 8..15: the block's order (PG_buddy or head) */
 	atomic_t refcount;   /* 0 = free; the allocator hands out blocks with 1 */
@@ -42,9 +42,11 @@ struct page {
 			      * a slab page: its kmem_cache */
 	unsigned long index; /* anonymous page: linear page offset in its VMA */
 	union {
-		struct list_head lru; /* guarded by the buddy lock while PG_buddy */
+		struct list_head lru; /* guarded by the buddy lock while PG_buddy; by the LRU
+				       * lock while PG_lru (kernel/mm/vmscan.c) */
 		void *ptl;	      /* PG_pgtable of PTEs: its split lock (a spinlock_t) */
 	};
+	unsigned long private; /* PG_swapcache: its swap slot (<mica/swap.h>) */
 };
 
 #define PG_reserved 0x01UL	/* never handed out */
@@ -53,6 +55,10 @@ struct page {
 #define PG_kmalloc_large 0x08UL /* first frame of a kmalloc() bigger than the largest cache */
 #define PG_pgtable 0x10UL	/* a page-table page of some mm (kernel/mm/pgtable.c) */
 #define PG_migrating 0x20UL	/* being moved to another frame (kernel/mm/migrate.c) */
+/* The three below change while the page is in use: set and cleared with atomic operations. */
+#define PG_lru 0x40UL	    /* on the anonymous LRU (kernel/mm/vmscan.c) */
+#define PG_swapcache 0x80UL /* has a swap slot whose copy it matches unless dirty */
+#define PG_dirty 0x10000UL  /* may differ from its slot although no PTE says dirty */
 #define PG_ORDER_SHIFT 8
 #define PG_ORDER_MASK (0xffUL << PG_ORDER_SHIFT)
 #define PAGE_MAPPING_ANON 0x1UL

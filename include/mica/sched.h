@@ -74,6 +74,7 @@ struct task {
 	bool user_exited;  /* left thread_exit(): its task struct awaits kthread_join */
 	bool join_claimed; /* a thread_join() waits for it */
 	unsigned lazy_mmu; /* lazy-MMU sections entered (<mica/tlbflush.h>, TLB-5) */
+	bool reclaiming;   /* inside reclaim_pages() (<mica/vmscan.h>): never again from there */
 
 	/* lock debugging */
 	unsigned mutexes_held;

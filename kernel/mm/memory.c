@@ -207,7 +207,7 @@ static int do_present_fault(struct vm_area_struct *vma, pmd_t *pmd, unsigned lon
 			return -EAGAIN;
 		}
 		entry = pfn_pte(pte_pfn(orig), vma->vm_flags);
-		if (atomic_read(&page->mapcount) > 1)
+		if (atomic_read(&page->mapcount) > 1 || page_swap_shared(page))
 			entry = pte_wrprotect(entry);
 		set_pte_at(mm, addr, ptep, entry);
 		spin_unlock(ptl);
@@ -416,7 +416,8 @@ void change_protection(struct mm_struct *mm, unsigned long start, unsigned long 
 			/* A private page mapped more than once stays write-protected: its next
 			 * write copies it. (A shared VMA's page is written in place.) */
 			if (!(vma->vm_flags & VM_SHARED) &&
-			    atomic_read(&pfn_to_page(pte_pfn(old))->mapcount) > 1)
+			    (atomic_read(&pfn_to_page(pte_pfn(old))->mapcount) > 1 ||
+			     page_swap_shared(pfn_to_page(pte_pfn(old)))))
 				new = pte_wrprotect(new);
 			if (pte_same(old, new))
 				continue;

@@ -27,8 +27,10 @@
 #include <mica/rmap.h>
 #include <mica/sched.h>
 #include <mica/string.h>
+#include <mica/swap.h>
 #include <mica/tlb_model.h>
 #include <mica/tlbflush.h>
+#include <mica/vmscan.h>
 #include <mica/wait.h>
 
 #include "mm_internal.h"
@@ -53,7 +55,9 @@ static pte_t pte_for_vma(unsigned long pfn, struct vm_area_struct *vma, unsigned
 {
 	pte_t pte = pfn_pte(pfn, READ_ONCE(vma->vm_flags));
 
-	if (sharers > 1)
+	/* Swap entries naming the old page's slot share it too (the slot holds it, so a move
+	 * of such a page is always abandoned: this is the restore). */
+	if (sharers > 1 || page_swap_shared(pfn_to_page(pfn)))
 		return pte_wrprotect(pte);
 	return (READ_ONCE(vma->vm_flags) & VM_WRITE) ? pte_mkdirty(pte) : pte;
 }
@@ -154,6 +158,7 @@ int migrate_page(struct page *page)
 	wake_up(&migrate_wait);
 	if (m.done) {
 		stat_add(&migrate_stats.moved, 1);
+		lru_add(m.new);
 		put_page(m.new); /* alloc's reference: the PTEs hold theirs */
 		m.new = NULL;
 	}

@@ -17,7 +17,9 @@
 #include <mica/printk.h>
 #include <mica/spinlock.h>
 #include <mica/string.h>
+#include <mica/swap.h>
 #include <mica/tlb_model.h>
+#include <mica/vmscan.h>
 
 #include "mm_internal.h"
 
@@ -98,19 +100,40 @@ static struct page *take_block_locked(unsigned order)
 	return p;
 }
 
+static struct page *take_block(unsigned order)
+{
+	unsigned long flags = spin_lock_irqsave(&buddy.lock);
+	struct page *p = take_block_locked(order);
+
+	spin_unlock_irqrestore(&buddy.lock, flags);
+	return p;
+}
+
+/* Reclaim rounds a sleeping allocation makes when it finds no block before it gives up. */
+#define ALLOC_RECLAIM_TRIES 8
+#define RECLAIM_BATCH 32UL /* pages freed per round: a few swap-outs' worth of work */
+
 struct page *__alloc_pages(gfp_t gfp, unsigned order, void *caller)
 {
 	struct page *p = NULL;
-	unsigned long flags;
+	bool may_reclaim = (gfp & __GFP_WAIT) && READ_ONCE(reclaim_stats.lru_pages);
 
 	if (gfp & __GFP_WAIT)
 		might_sleep();
 	if (order >= MAX_ORDER)
 		panic("alloc_pages: order %u (largest is %u)", order, MAX_ORDER - 1);
 	if (!fault_should_fail(gfp)) {
-		flags = spin_lock_irqsave(&buddy.lock);
-		p = take_block_locked(order);
-		spin_unlock_irqrestore(&buddy.lock, flags);
+		/* Below the low watermark a sleeping allocation makes room first, so that the
+		 * ones that cannot sleep (interrupts, gather batches) still find frames. */
+		if (may_reclaim && nr_free_pages() < reclaim_low_watermark() + (1UL << order))
+			reclaim_pages(RECLAIM_BATCH);
+		p = take_block(order);
+		for (unsigned i = 0; !p && may_reclaim && i < ALLOC_RECLAIM_TRIES; i++) {
+			stat_add(&reclaim_stats.alloc_stalls, 1);
+			if (!reclaim_pages(RECLAIM_BATCH << order) && i)
+				break; /* nothing to reclaim twice: out of memory */
+			p = take_block(order);
+		}
 	}
 	if (!p) {
 		if (!(gfp & __GFP_NOWARN)) {
@@ -177,10 +200,20 @@ static void release_block(struct page *p, unsigned order)
 	spin_unlock_irqrestore(&buddy.lock, flags);
 }
 
+/* A user page leaving memory leaves the LRU and its swap slot's cache too. */
+static void release_user_page(struct page *p)
+{
+	if (p->flags & PG_lru)
+		lru_page_freed(p);
+	if (p->flags & (PG_swapcache | PG_dirty))
+		swap_cache_page_freed(p);
+}
+
 void free_pages(struct page *p, unsigned order)
 {
 	int refs;
 
+	release_user_page(p);
 	check_free(p, order);
 	/* The caller's reference must be the only one: 1 -> 0 here, atomically, so a racing
 	 * second free_pages() sees 0 and panics instead of freeing twice. */
@@ -198,6 +231,7 @@ void put_page(struct page *p)
 	if (refs < 0)
 		panic("put_page: frame 0x%lx refcount went negative", page_to_pfn(p));
 	if (refs == 0) {
+		release_user_page(p);
 		check_free(p, page_order(p));
 		release_block(p, page_order(p));
 	}
@@ -312,8 +346,8 @@ static void free_region(const struct mem_region *r)
 
 void mm_init(const struct boot_info *bi)
 {
-	unsigned long npages, flags;
-	phys_addr_t at;
+	unsigned long npages, flags, swap_pages;
+	phys_addr_t at, swap_at;
 	u64 size;
 
 	for (unsigned o = 0; o < MAX_ORDER; o++)
@@ -323,6 +357,9 @@ void mm_init(const struct boot_info *bi)
 		add_hole(bi->reserved[i].base, bi->reserved[i].base + bi->reserved[i].size);
 	add_hole(bi->kernel_start, bi->kernel_end);
 	add_hole(0, PAGE_SIZE);
+	swap_at = swap_reserve(bi, &swap_pages);
+	if (swap_at)
+		add_hole(swap_at, swap_at + ((phys_addr_t)swap_pages << PAGE_SHIFT));
 	npages = mem_map_end_pfn - mem_map_first_pfn;
 	size = ALIGN_UP((u64)npages * sizeof(struct page), (u64)PAGE_SIZE);
 	at = place_mem_map(bi, size);

@@ -15,6 +15,7 @@
 #include <mica/slab.h>
 #include <mica/tlb_model.h>
 #include <mica/tlbflush.h>
+#include <mica/vmscan.h>
 
 #include "mm_internal.h"
 
@@ -356,6 +357,7 @@ void page_add_new_anon_rmap(struct page *page, struct vm_area_struct *vma, unsig
 	BUG_ON(!vma->anon_vma);
 	page->index = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
 	WRITE_ONCE(page->mapping, (void *)((unsigned long)vma->anon_vma | PAGE_MAPPING_ANON));
+	lru_add(page); /* reclaim may find it from now on (<mica/vmscan.h>) */
 }
 
 void page_move_anon_rmap(struct page *page, struct vm_area_struct *vma)

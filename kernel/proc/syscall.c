@@ -15,11 +15,13 @@
 #include <mica/rmap.h>
 #include <mica/sched.h>
 #include <mica/spinlock.h>
+#include <mica/swap.h>
 #include <mica/time.h>
 #include <mica/timer.h>
 #include <mica/tlb.h>
 #include <mica/tlb_model.h>
 #include <mica/tlbflush.h>
+#include <mica/vmscan.h>
 #include <mica/wait.h>
 #include <uapi/mica/abi.h>
 
@@ -247,6 +249,18 @@ static long sys_mica_stats(const unsigned long *a)
 	s.lazy_mmu_batches = lazy_mmu_stats.batches;
 	s.asid_rollovers = asid_stats.rollovers;
 	s.pages_migrated = migrate_stats.moved;
+	s.swap_slots = swap_stats.slots;
+	s.swap_slots_used = swap_stats.slots_used;
+	s.swap_out = swap_stats.swapped_out;
+	s.swap_in = swap_stats.swapped_in;
+	s.swap_cache_hits = swap_stats.cache_hits;
+	s.swap_writes = swap_stats.writes;
+	s.swap_writes_skipped = swap_stats.writes_skipped;
+	s.lru_pages = reclaim_stats.lru_pages;
+	s.reclaim_scanned = reclaim_stats.scanned;
+	s.reclaim_rotated = reclaim_stats.rotated;
+	s.reclaim_freed = reclaim_stats.freed;
+	s.alloc_stalls = reclaim_stats.alloc_stalls;
 	s.nr_processes = proc_count();
 	s.nr_threads = sched_nr_threads();
 	return copy_to_user((void __user *)a[0], &s, size) ? -EFAULT : (long)size;

@@ -120,6 +120,13 @@ struct mica_stats {
 	/* address spaces and rmap (TLB-4, TLB-5, TLB-1's lazy CPUs, issue 6) */
 	unsigned long long faults_shared, tlb_remote_fences, tlb_lazy_skips, lazy_mmu_batches,
 	    asid_rollovers, pages_migrated;
+	/* swap and reclaim (issue 6): slots in the area and not free; pages that left memory,
+	 * read back, found in the swap cache; slot writes made and skipped (a clean copy);
+	 * anonymous pages on the LRU; pages reclaim looked at, gave a second chance, freed;
+	 * allocations that found no frame and reclaimed */
+	unsigned long long swap_slots, swap_slots_used, swap_out, swap_in, swap_cache_hits,
+	    swap_writes, swap_writes_skipped;
+	unsigned long long lru_pages, reclaim_scanned, reclaim_rotated, reclaim_freed, alloc_stalls;
 };
 
 /* ---- SYS_mica_procs: one entry per process, by pid ---- */
