@@ -12,7 +12,9 @@
 #include <mica/proc.h>
 #include <mica/slab.h>
 #include <mica/string.h>
+#include <mica/swap.h>
 #include <mica/tlbflush.h>
+#include <mica/vmscan.h>
 #include <uapi/mica/abi.h>
 
 #include "proc_internal.h"
@@ -601,5 +603,11 @@ int run_init_process(const char *path, char *const argv[])
 	}
 	pr_info("init: every process has exited (status 0x%x); %lu pages free, %lu at start",
 		status, nr_free_pages(), free_before);
+	/* No process, so no anonymous page: every swap slot and the LRU must be empty. */
+	if (swap_stats.slots_used || reclaim_stats.lru_pages) {
+		pr_err("BUG: %lu swap slots in use and %lu pages on the LRU with no process left",
+		       swap_stats.slots_used, reclaim_stats.lru_pages);
+		status = status ? status : MICA_W_EXITED(1);
+	}
 	return status;
 }
