@@ -10,7 +10,9 @@
  *   - each thread: write every word (round 0), read every word back and rewrite the odd
  *     pages (round 1: half the pages dirty, half clean when they next go out), read every
  *     word back again; all threads of all processes wait for each other between the three
- *     passes (a barrier in a MAP_SHARED page), so the whole set is alive at once.
+ *     passes (a barrier in a MAP_SHARED page), so the whole set is alive at once;
+ *   - last, a process that touches more than RAM and swap together is killed, alone, and
+ *     every frame and slot comes back.
  *
  * Booted as init by tests/run with little RAM (`-m 96M swap=48`); prints KTAP. The kernel
  * checks the last part when the last process is gone: no swap slot in use, nothing on the
@@ -78,9 +80,10 @@ static void verify(struct region *r, unsigned even, unsigned odd)
 
 			if (r->base[i] != pattern(r->owner, i, (p & 1) ? odd : even)) {
 				if (r->bad++ < 3)
-					printf("    # region %u page %lu word %lu: 0x%lx, not 0x%lx\n",
-					       r->owner, p, w, r->base[i],
-					       pattern(r->owner, i, (p & 1) ? odd : even));
+					printf(
+					    "    # region %u page %lu word %lu: 0x%lx, not 0x%lx\n",
+					    r->owner, p, w, r->base[i],
+					    pattern(r->owner, i, (p & 1) ? odd : even));
 			}
 		}
 }
@@ -89,8 +92,8 @@ static void *worker(void *arg)
 {
 	struct region *r = arg;
 
-	r->base = mmap(NULL, r->pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		       -1, 0);
+	r->base =
+	    mmap(NULL, r->pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (r->base == MAP_FAILED) {
 		printf("    # region %u: mmap of %lu pages failed (errno %d)\n", r->owner, r->pages,
 		       errno);
@@ -164,6 +167,46 @@ static void report(int ok, const char *name)
 	failed += !ok;
 }
 
+/* A child touches more pages than RAM and swap hold together: once swap is full, reclaim frees
+ * nothing, its fault finds no frame and it is killed (out of memory) - and only it: this
+ * process sleeps meanwhile. Then every frame and slot it held must come back. */
+static int hog_is_killed_and_everything_comes_back(const struct mica_stats *before,
+						   unsigned long own_pages)
+{
+	unsigned long pages = before->total_pages + before->swap_slots + 256;
+	struct mica_stats after;
+	int status = -1;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		char *p = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED)
+			_exit(2);
+		for (unsigned long i = 0; i < pages; i++)
+			p[i * PAGE] = 1;
+		_exit(3); /* it all fitted: wrong */
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid) {
+		printf("    # hog: fork or wait failed (errno %d)\n", errno);
+		return 0;
+	}
+	/* Its page tables go back after an RCU grace period: give them a second. */
+	for (int tries = 0; tries < 100; tries++) {
+		after = stats();
+		if (after.free_pages + own_pages >= before->free_pages)
+			break;
+		usleep(10000);
+	}
+	printf("    # hog of %lu pages: wait status 0x%x; swap slots in use %llu, free pages %llu "
+	       "(%llu before)\n",
+	       pages, status, after.swap_slots_used, after.free_pages, before->free_pages);
+	return WIFSIGNALED(status) &&
+	       after.swap_slots_used <= before->swap_slots_used + own_pages &&
+	       after.free_pages + own_pages >= before->free_pages;
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -185,7 +228,7 @@ int main(int argc, char **argv)
 	double t0 = now();
 
 	setvbuf(stdout, NULL, _IONBF, 0);
-	printf("KTAP version 1\n1..1\n    KTAP version 1\n    # Subtest: swapstress\n    1..4\n");
+	printf("KTAP version 1\n1..1\n    KTAP version 1\n    # Subtest: swapstress\n    1..5\n");
 	total = ram * percent / 100;
 	shared_pages = total / 10;
 	each = (total - shared_pages) / (PROCS * THREADS);
@@ -246,8 +289,8 @@ int main(int argc, char **argv)
 	/* Pages had to leave memory (the set does not fit), second chances were given, and pages
 	 * read back but never written went out again without a slot write. */
 	report(s1.swap_out - s0.swap_out >= total - ram && s1.swap_in > s0.swap_in &&
-		       s1.reclaim_rotated > s0.reclaim_rotated &&
-		       s1.swap_writes_skipped > s0.swap_writes_skipped,
+		   s1.reclaim_rotated > s0.reclaim_rotated &&
+		   s1.swap_writes_skipped > s0.swap_writes_skipped,
 	       "pages_went_to_swap_came_back_and_clean_ones_were_not_rewritten");
 	/* Our own pages (this program's) may still sit in swap or keep a clean copy: at most
 	 * one slot each. The kernel checks for zero once we have exited too. */
@@ -261,6 +304,8 @@ int main(int argc, char **argv)
 	       s0.swap_slots_used, s1.swap_slots_used, vm, s0.free_pages, s1.free_pages);
 	report(s1.swap_slots_used <= s0.swap_slots_used + vm,
 	       "swap_slots_come_back_when_the_processes_exit");
+	report(hog_is_killed_and_everything_comes_back(&s1, vm),
+	       "a_process_touching_more_than_ram_and_swap_is_killed_and_all_comes_back");
 	printf("%s 1 swapstress\n", failed ? "not ok" : "ok");
 	return failed ? 1 : 0;
 }

@@ -38,12 +38,12 @@ unsigned long reclaim_pages(unsigned long want);
 unsigned long reclaim_low_watermark(void);
 
 struct reclaim_stats {
-	unsigned long lru_pages;	    /* on the LRU now */
-	unsigned long runs;		    /* reclaim_pages() calls that scanned */
-	unsigned long scanned, rotated;	    /* pages looked at; given a second chance */
-	unsigned long freed;		    /* frames given back */
-	unsigned long alloc_stalls;	    /* allocations that found nothing and reclaimed */
-	unsigned long skipped_mutex_held;   /* reclaim refused: the caller held a mutex */
+	unsigned long lru_pages;	  /* on the LRU now */
+	unsigned long runs;		  /* reclaim_pages() calls that scanned */
+	unsigned long scanned, rotated;	  /* pages looked at; given a second chance */
+	unsigned long freed;		  /* frames given back */
+	unsigned long alloc_stalls;	  /* allocations that found nothing and reclaimed */
+	unsigned long skipped_mutex_held; /* reclaim refused: the caller held a mutex */
 };
 extern struct reclaim_stats reclaim_stats;
 

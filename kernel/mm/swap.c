@@ -33,7 +33,7 @@ static DEFINE_SPINLOCK(swap_lock); /* a leaf: slots' fields; taken under PTE loc
 static struct swap_slot *slots;
 static unsigned long next_slot;	 /* where the search for a free slot starts (next fit) */
 static unsigned long next_steal; /* ... and for a clean copy to take, when none is free */
-static phys_addr_t area;	/* the area's first byte: slot s is the frame at area + s pages */
+static phys_addr_t area;	 /* the area's first byte: slot s is the frame at area + s pages */
 static unsigned long area_pages;
 struct swap_stats swap_stats;
 

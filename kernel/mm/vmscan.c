@@ -15,7 +15,8 @@
 #include "mm_internal.h"
 
 static DEFINE_SPINLOCK(lru_lock);
-static struct list_head anon_lru = LIST_HEAD_INIT(anon_lru); /* page.lru: head newest, tail oldest */
+static struct list_head anon_lru =
+    LIST_HEAD_INIT(anon_lru); /* page.lru: head newest, tail oldest */
 struct reclaim_stats reclaim_stats;
 
 void lru_add(struct page *page)
