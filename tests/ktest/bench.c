@@ -12,7 +12,6 @@
 #include <mica/mm_types.h>
 #include <mica/mutex.h>
 #include <mica/rcu.h>
-#include <mica/rmap.h>
 #include <mica/rwsem.h>
 #include <mica/sched.h>
 #include <mica/slab.h>
@@ -558,53 +557,6 @@ static void zap_latency_break_on_and_off(struct ktest *t)
 	sched_pin_current(was_pinned);
 }
 
-/* Issue 6's figure: the time of one rmap walk (page_referenced(): lock the family, visit
- * each chained VMA, check its PTE) against the number of processes sharing the page, forked
- * one from another (so the walk also passes through each generation's chains). */
-static void rmap_walk_vs_sharers(struct ktest *t)
-{
-	static const unsigned sharers[] = { 1, 8, 64 };
-	static struct mm_struct *mms[64];
-
-	for (unsigned s = 0; s < ARRAY_SIZE(sharers); s++) {
-		unsigned n = sharers[s], made = 0;
-		struct page *page = NULL;
-		pte_t pte;
-		u64 t0, ns;
-
-		mms[0] = bench_mm();
-		if (!KTEST_EXPECT(t, mms[0] != NULL))
-			return;
-		for (made = 1; made < n; made++) {
-			mms[made] = mm_create();
-			if (!mms[made] || dup_mmap(mms[made], mms[made - 1])) {
-				if (mms[made])
-					mm_put(mms[made]);
-				break;
-			}
-		}
-		use_mm(mms[0]);
-		down_read(&mms[0]->mmap_lock);
-		pte = ptep_get(walk(mms[0], USER_BASE, false));
-		up_read(&mms[0]->mmap_lock);
-		unuse_mm(mms[0]);
-		if (KTEST_EXPECT_EQ(t, made, n) && pte_present(pte)) {
-			page = pfn_to_page(pte_pfn(pte));
-			t0 = arch_clock_ns();
-			for (int i = 0; i < 100; i++)
-				page_referenced(page);
-			ns = (arch_clock_ns() - t0) / 100;
-			ktest_log(
-			    t,
-			    "bench: rmap walk (page_referenced) over %u sharers: %llu ns, %llu "
-			    "ns per sharer",
-			    n, (unsigned long long)ns, (unsigned long long)(ns / n));
-		}
-		while (made--)
-			mm_put(mms[made]);
-	}
-}
-
 /* The latency tracer's records after the cases above: where each CPU was least responsive. */
 static void latency_records(struct ktest *t)
 {
@@ -627,7 +579,7 @@ static void latency_records(struct ktest *t)
 KTEST_SUITE(bench, KTEST_MANUAL, KTEST_CASE(context_switch_round_trip), KTEST_CASE(ipi_round_trip),
 	    KTEST_CASE(lock_costs_are_sane), KTEST_CASE(synchronize_rcu_latency),
 	    KTEST_CASE(page_and_kmalloc_rates), KTEST_CASE(map_touch_unmap_16mib),
-	    KTEST_CASE(tlb_flushes_per_munmap), KTEST_CASE(rmap_walk_vs_sharers),
-	    KTEST_CASE(zap_latency_break_on_and_off), KTEST_CASE(latency_records));
+	    KTEST_CASE(tlb_flushes_per_munmap), KTEST_CASE(zap_latency_break_on_and_off),
+	    KTEST_CASE(latency_records));
 
 KTEST_SUITE(bench_mm_switch, KTEST_MANUAL, KTEST_CASE(mm_switch_round_trip));
