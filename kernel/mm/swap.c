@@ -287,9 +287,9 @@ static bool swap_out_one(struct page *page, struct vm_area_struct *vma, unsigned
 		/* The invalidation must come before the copy (MG-4); a batch sends one per mm for
 		 * all its pages. The dirty bit read here is final even while a CPU still caches
 		 * the entry: a cached dirty entry means the PTE was dirty, and a CPU that has yet
-		 * to set the bit must find the PTE present to do it (x86: SDM vol. 3, 4.8; RISC-V
-		 * privileged spec, 4.3.1: the A/D update is atomic with the walk; ARM: software
-		 * dirty, the hardware entry is read-only until the bit is set). */
+		 * to set the bit does it with a locked update that finds the PTE gone (x86: SDM
+		 * vol. 3A, 4.8; RISC-V privileged spec, 4.3.1: the update atomically checks the PTE
+		 * is valid; ARM: software dirty, the hardware entry is read-only until it is set). */
 		if (!w->batch || !batch_note_mm(w->batch, mm))
 			flush_tlb_range(mm, addr, addr + PAGE_SIZE);
 		w->so->dirty |= pte_dirty(old);
