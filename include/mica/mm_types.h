@@ -48,7 +48,9 @@ struct mm_struct {
 	pgd_t *pgd;		    /* top table; set at creation, freed by the last mm_put() */
 	spinlock_t page_table_lock; /* installing tables below the top */
 	/* atomic */
-	atomic_t users;		   /* references; the last mm_put() frees it */
+	atomic_t users;		   /* references; the last mm_put() unmaps everything */
+	atomic_t count;		   /* references to the struct (all users together hold one);
+				    * the last mm_drop() frees it and its top table */
 	unsigned long cpumask;	   /* CPUs where it is or was active (bit n: CPU n) */
 	unsigned long nr_pgtables; /* table pages below the top (atomic updates) */
 	int gathers_in_flight;	   /* open mmu_gathers on this mm (MG-7; atomic) */
@@ -89,8 +91,18 @@ static inline void mm_get(struct mm_struct *mm)
 {
 	atomic_inc(&mm->users);
 }
-/* Drops a reference; the last one frees every VMA and the mm. */
+/* Drops a reference; the last one unmaps everything, frees every VMA, and drops the users'
+ * hold on the struct. */
 void mm_put(struct mm_struct *mm);
+/* A hold on the struct alone (its cpumask, ASID, top table) for one who must name the mm after
+ * its process may have gone but never touches its memory: reclaim, between making a page's
+ * PTEs swap entries and flushing their mms. mm_drop() never unmaps, so it is safe anywhere a
+ * kfree is. */
+static inline void mm_grab(struct mm_struct *mm)
+{
+	atomic_inc(&mm->count);
+}
+void mm_drop(struct mm_struct *mm);
 
 /* Returns the first VMA with vm_end > addr (it may start above addr), or NULL. Read lock. */
 struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr);

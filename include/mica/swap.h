@@ -91,7 +91,7 @@ struct swap_batch {
 	unsigned nr, nr_mms;
 	struct page *page[SWAP_BATCH];
 	struct swap_out so[SWAP_BATCH];
-	struct mm_struct *mm[SWAP_BATCH_MMS]; /* each with a reference, until the flush */
+	struct mm_struct *mm[SWAP_BATCH_MMS]; /* each held (mm_grab), until the flush */
 };
 /* 0 (page added: the batch has one more), or swap_out_page()'s errors. b->nr < SWAP_BATCH. */
 int swap_batch_add(struct swap_batch *b, struct page *page);

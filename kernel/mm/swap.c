@@ -251,8 +251,8 @@ bool page_swap_shared(struct page *page)
 }
 
 /* Notes mm as owing an invalidation for the batch; false if the batch has no room for one
- * more mm (the caller then flushes at once). Takes a reference: the process may exit before
- * the batch is flushed. */
+ * more mm (the caller then flushes at once). Holds the struct: the process may exit before
+ * the batch is flushed (then the flush is merely late, and harmless). */
 static bool batch_note_mm(struct swap_batch *b, struct mm_struct *mm)
 {
 	for (unsigned i = 0; i < b->nr_mms; i++)
@@ -260,7 +260,7 @@ static bool batch_note_mm(struct swap_batch *b, struct mm_struct *mm)
 			return true;
 	if (b->nr_mms == SWAP_BATCH_MMS)
 		return false;
-	mm_get(mm);
+	mm_grab(mm);
 	b->mm[b->nr_mms++] = mm;
 	return true;
 }
@@ -289,7 +289,8 @@ static bool swap_out_one(struct page *page, struct vm_area_struct *vma, unsigned
 		 * the entry: a cached dirty entry means the PTE was dirty, and a CPU that has yet
 		 * to set the bit does it with a locked update that finds the PTE gone (x86: SDM
 		 * vol. 3A, 4.8; RISC-V privileged spec, 4.3.1: the update atomically checks the PTE
-		 * is valid; ARM: software dirty, the hardware entry is read-only until it is set). */
+		 * is valid; ARM: software dirty, the hardware entry is read-only until it is set).
+		 */
 		if (!w->batch || !batch_note_mm(w->batch, mm))
 			flush_tlb_range(mm, addr, addr + PAGE_SIZE);
 		w->so->dirty |= pte_dirty(old);
@@ -407,7 +408,7 @@ void swap_batch_flush(struct swap_batch *b)
 {
 	for (unsigned i = 0; i < b->nr_mms; i++) {
 		flush_tlb_mm(b->mm[i]);
-		mm_put(b->mm[i]); /* may be the last: the process exited meanwhile */
+		mm_drop(b->mm[i]);
 	}
 	b->nr_mms = 0;
 	for (unsigned i = 0; i < b->nr; i++)

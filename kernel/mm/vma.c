@@ -84,6 +84,7 @@ struct mm_struct *mm_create(void)
 	mutex_unlock(&mm_list_lock);
 	list_init(&mm->vmas);
 	atomic_set(&mm->users, 1);
+	atomic_set(&mm->count, 1);
 	return mm;
 }
 
@@ -109,6 +110,13 @@ void mm_put(struct mm_struct *mm)
 		list_del_init(&v->vm_list);
 		kmem_cache_free(vm_area_cachep, v);
 	}
+	mm_drop(mm);
+}
+
+void mm_drop(struct mm_struct *mm)
+{
+	if (atomic_add_return(&mm->count, -1) != 0)
+		return;
 	pgd_free(mm);
 	kmem_cache_free(mm_cachep, mm);
 }
