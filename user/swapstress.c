@@ -14,7 +14,7 @@
  *   - last, a process that touches more than RAM and swap together is killed, alone, and
  *     every frame and slot comes back.
  *
- * Booted as init by tests/run with little RAM (`-m 96M swap=48`); prints KTAP. The kernel
+ * Booted as init by tests/run with little RAM (`-m 64M swap=32`); prints KTAP. The kernel
  * checks the last part when the last process is gone: no swap slot in use, nothing on the
  * LRU (kernel/proc/process.c). Also runs from the shell: `swapstress [percent of RAM]`.
  */
