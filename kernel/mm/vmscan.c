@@ -43,30 +43,42 @@ void lru_page_freed(struct page *page)
 	spin_unlock_irqrestore(&lru_lock, flags);
 }
 
-/* Takes the oldest page off the LRU with a reference; NULL if the list is empty. A page found
- * with refcount 0 is being freed: it just leaves the list (its free finds PG_lru clear). */
-static struct page *lru_isolate_oldest(bool *dying)
+/* Takes up to n of the oldest pages off the LRU, each with a reference, in one hold of the
+ * lock (one per page made four reclaiming CPUs queue on it). A page found with refcount 0 is
+ * being freed: it just leaves the list (its free finds PG_lru clear). Returns how many. */
+static unsigned lru_isolate_oldest(struct page **pages, unsigned n)
 {
 	unsigned long flags = spin_lock_irqsave(&lru_lock);
-	struct page *page = NULL;
+	unsigned got = 0;
 
-	if (!list_empty(&anon_lru)) {
-		page = list_entry(anon_lru.prev, struct page, lru);
+	while (got < n && !list_empty(&anon_lru)) {
+		struct page *page = list_entry(anon_lru.prev, struct page, lru);
+
 		list_del_init(&page->lru);
 		__atomic_fetch_and(&page->flags, ~PG_lru, __ATOMIC_RELAXED);
 		reclaim_stats.lru_pages--;
-		*dying = !atomic_inc_not_zero(&page->refcount);
+		if (atomic_inc_not_zero(&page->refcount))
+			pages[got++] = page;
 	}
 	spin_unlock_irqrestore(&lru_lock, flags);
-	return page;
+	return got;
 }
 
-/* Back on the LRU's head unless ours is the last reference; then drops ours. */
-static void lru_putback(struct page *page)
+/* Puts pages back at the LRU's head (one hold of the lock), except those ours is the last
+ * reference of; then drops our references (a last one frees the page, after the lock). */
+static void lru_putback(struct page **pages, unsigned n)
 {
-	if (page_count(page) > 1)
-		lru_add(page);
-	put_page(page);
+	unsigned long flags = spin_lock_irqsave(&lru_lock);
+
+	for (unsigned i = 0; i < n; i++)
+		if (page_count(pages[i]) > 1 && !(pages[i]->flags & PG_lru)) {
+			__atomic_fetch_or(&pages[i]->flags, PG_lru, __ATOMIC_RELAXED);
+			list_add(&pages[i]->lru, &anon_lru);
+			reclaim_stats.lru_pages++;
+		}
+	spin_unlock_irqrestore(&lru_lock, flags);
+	for (unsigned i = 0; i < n; i++)
+		put_page(pages[i]);
 }
 
 unsigned long reclaim_low_watermark(void)
@@ -74,30 +86,54 @@ unsigned long reclaim_low_watermark(void)
 	return MAX(64UL, nr_managed_pages() / 64);
 }
 
-/* Flushes the batch; each page that left memory is freed (ours was its last reference), the
- * others go back on the LRU. Returns the pages freed. */
-static unsigned long reclaim_batch(struct swap_batch *b)
+/* One round over up to SWAP_BATCH of the oldest pages: second chances for the young, the
+ * others swapped out as one batch (one invalidation per mm), the freed counted, the rest back
+ * on the LRU. Returns the pages freed; *scanned how many were looked at (0: the LRU is
+ * empty); *full set when swap has no slot left. */
+static unsigned long reclaim_round(unsigned long want, unsigned *scanned, bool *full)
 {
+	struct page *pages[SWAP_BATCH], *keep[SWAP_BATCH];
+	struct swap_batch b = { 0 };
+	unsigned n = lru_isolate_oldest(pages, (unsigned)MIN(want, (unsigned long)SWAP_BATCH));
+	unsigned nkeep = 0;
 	unsigned long freed = 0;
 
-	swap_batch_flush(b);
-	for (unsigned i = 0; i < b->nr; i++) {
-		if (page_count(b->page[i]) == 1) {
-			put_page(b->page[i]); /* the frame is free */
+	*scanned = n;
+	stat_add(&reclaim_stats.scanned, n);
+	for (unsigned i = 0; i < n; i++) {
+		int ret = -EBUSY;
+
+		if (page_referenced(pages[i]))
+			stat_add(&reclaim_stats.rotated, 1); /* used lately: a second chance */
+		else if (!*full)
+			ret = swap_batch_add(&b, pages[i]);
+		if (ret == -ENOSPC)
+			*full = true; /* swap is full: nothing else will go either */
+		if (ret)
+			keep[nkeep++] = pages[i];
+	}
+	/* Entries now, one invalidation per mm for the whole batch: a remote flush costs as
+	 * much for one page as for sixteen (an IPI or SBI round to every CPU). */
+	if (b.nr)
+		swap_batch_flush(&b);
+	for (unsigned i = 0; i < b.nr; i++) {
+		if (page_count(b.page[i]) == 1) {
+			put_page(b.page[i]); /* it left every process: the frame is free */
 			freed++;
 		} else {
-			lru_putback(b->page[i]);
+			keep[nkeep++] = b.page[i];
 		}
 	}
-	b->nr = 0;
+	lru_putback(keep, nkeep);
 	return freed;
 }
 
 unsigned long reclaim_pages(unsigned long want)
 {
 	struct task *me = current;
-	struct swap_batch b = { 0 };
 	unsigned long freed = 0, budget;
+	unsigned scanned;
+	bool full = false;
 
 	if (me->reclaiming)
 		return 0;
@@ -110,33 +146,12 @@ unsigned long reclaim_pages(unsigned long want)
 	/* Every page twice at most (once to clear its young bits, once to swap it), and a few
 	 * more than asked for: some pages stay (pinned, shared with a busy process). */
 	budget = 2 * READ_ONCE(reclaim_stats.lru_pages) + 32;
-	while (freed + b.nr < want && budget--) {
-		bool dying;
-		struct page *page = lru_isolate_oldest(&dying);
-		int ret;
-
-		if (!page)
+	while (freed < want && !full) {
+		freed += reclaim_round(want - freed, &scanned, &full);
+		if (!scanned || scanned >= budget)
 			break;
-		if (dying)
-			continue;
-		stat_add(&reclaim_stats.scanned, 1);
-		if (page_referenced(page)) {
-			stat_add(&reclaim_stats.rotated, 1); /* used lately: a second chance */
-			lru_putback(page);
-			continue;
-		}
-		/* Entries now, one invalidation per mm for the whole batch later: a remote flush
-		 * costs as much for one page as for sixteen (an IPI or SBI round to every CPU). */
-		ret = swap_batch_add(&b, page);
-		if (ret)
-			lru_putback(page);
-		if (ret == -ENOSPC)
-			break; /* swap is full: nothing else will go either */
-		if (b.nr == SWAP_BATCH)
-			freed += reclaim_batch(&b);
+		budget -= scanned;
 	}
-	if (b.nr)
-		freed += reclaim_batch(&b);
 	stat_add(&reclaim_stats.freed, freed);
 	me->reclaiming = false;
 	return freed;
