@@ -140,7 +140,8 @@ bench: test-build
 # build/<arch>/user/bin/<name> (where scripts/initramfs.mk packs the initramfs from, so build
 # the kernel after this): a static ELF linked at USER_TEXT, the port's USER_BASE + 64 KiB,
 # from user/arch/<arch>/crt0.S, the file itself, user/lib/ and user/arch/<arch>/ (system
-# calls, POSIX glue), then newlib's libc and libm and libgcc. Add a program: drop user/foo.c.
+# calls, POSIX glue), then newlib's libc and libm and libgcc. Add a program: drop user/foo.c;
+# one that outgrows a file keeps its main there and adds user/foo/*.c (linked in too).
 # newlib comes from scripts/newlib.sh, which builds it into a cache outside the tree the first
 # time (about a minute per port); the script runs only here, handing its directory to a second
 # make as NEWLIB. `all` (and so `qemu` and `test`) runs `user` before the kernel.
@@ -191,8 +192,12 @@ $(USER_BUILD)/obj/%.o: %.S
 	@$(CC) $(USER_CFLAGS) -c $< -o $@
 
 # crt0 first, as is customary. Every user/lib object is linked (not an archive): a definition
-# there then always wins over newlib's own (its do-nothing __malloc_lock).
-$(USER_PROGS): $(USER_BUILD)/bin/%: $(USER_CRT0) $(USER_BUILD)/obj/user/%.o $(USER_LIB_OBJS)
+# there then always wins over newlib's own (its do-nothing __malloc_lock). A program's own
+# folder (user/<name>/*.c) comes in after its main file.
+user_prog_objs = $(patsubst %.c,$(USER_BUILD)/obj/%.o,$(wildcard user/$(1)/*.c))
+.SECONDEXPANSION:
+$(USER_PROGS): $(USER_BUILD)/bin/%: $(USER_CRT0) $(USER_BUILD)/obj/user/%.o \
+		$$(call user_prog_objs,$$*) $(USER_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	@$(CC) $(USER_CFLAGS) $(USER_LDFLAGS) -o $@ $^ \
