@@ -185,12 +185,14 @@ static int do_present_fault(struct vm_area_struct *vma, pmd_t *pmd, unsigned lon
 		spin_unlock(ptl);
 		return -EAGAIN;
 	}
-	if (is_swap_pte(orig)) { /* swapped out: bring it back, then fault again */
+	if (is_swap_pte(orig)) { /* swapped out: bring it back (a write then faults again) */
 		int ret;
 
 		spin_unlock(ptl);
 		ret = do_swap_page(vma, pmd, addr, orig);
-		return ret ? ret : -EAGAIN;
+		/* The page comes back young: a read is done. A write may still need its copy or
+		 * its dirty bit; retrying a read only counted a "spurious" fault per swap-in. */
+		return ret || (flags & FAULT_WRITE) ? (ret ? ret : -EAGAIN) : 0;
 	}
 	if (!pte_accessible(orig)) {
 		/* No access in a VMA that allows it: a migration entry (<mica/rmap.h>). Wait for
