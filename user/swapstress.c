@@ -14,9 +14,10 @@
  *   - last, a process that touches more than RAM and swap together is killed, alone, and
  *     every frame and slot comes back.
  *
- * Booted as init by tests/run with little RAM (`-m 64M swap=32`); prints KTAP. The kernel
- * checks the last part when the last process is gone: no swap slot in use, nothing on the
- * LRU (kernel/proc/process.c). Also runs from the shell: `swapstress [percent of RAM]`.
+ * Booted as init by tests/run with little RAM (`-m 64M swap=40`: room in swap for the whole set);
+ * prints KTAP. The kernel checks the last part when the last process is gone: no swap slot in use,
+ * nothing on the LRU (kernel/proc/process.c). Also runs from the shell: `swapstress [percent of
+ * RAM]`.
  */
 #include <errno.h>
 #include <mica.h>
@@ -287,10 +288,15 @@ int main(int argc, char **argv)
 	report(!(bad & ~BAD_PRIVATE),
 	       "copy_on_write_pages_shared_by_three_children_survive_swapping");
 	/* Pages had to leave memory (the set does not fit), second chances were given, and pages
-	 * read back but never written went out again without a slot write. */
+	 * read back but never written went out again without a slot write - when swap holds the
+	 * whole set: otherwise a clean copy may give its slot up to a newcomer, and then must be
+	 * written again. */
+	if (s0.swap_slots < total)
+		printf("    # swap is smaller than the working set: clean copies may lose their "
+		       "slots, so skipped writes are not required\n");
 	report(s1.swap_out - s0.swap_out >= total - ram && s1.swap_in > s0.swap_in &&
 		   s1.reclaim_rotated > s0.reclaim_rotated &&
-		   s1.swap_writes_skipped > s0.swap_writes_skipped,
+		   (s0.swap_slots < total || s1.swap_writes_skipped > s0.swap_writes_skipped),
 	       "pages_went_to_swap_came_back_and_clean_ones_were_not_rewritten");
 	/* Our own pages (this program's) may still sit in swap or keep a clean copy: at most
 	 * one slot each. The kernel checks for zero once we have exited too. */
