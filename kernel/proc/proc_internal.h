@@ -9,6 +9,8 @@
 extern struct mutex proc_lock;
 
 struct process *current_proc(void);
+/* The process with this pid, or NULL (none, or out of range). proc_lock held. */
+struct process *proc_find(int pid);
 bool current_killed(void);
 void thread_exit(int status_if_first) __attribute__((noreturn));
 
@@ -42,7 +44,7 @@ int do_execve(struct exec_args *ea);
  * -ENOENT. */
 int initramfs_find(const char *path, const void **data, size_t *size);
 
-/* ---- system calls (process.c, mmap.c, syscall.c) ---- */
+/* ---- system calls (process.c, ps.c, mmap.c, syscall.c) ---- */
 long sys_fork(const unsigned long *a);
 long sys_clone(const unsigned long *a);
 long sys_exit(const unsigned long *a);

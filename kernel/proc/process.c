@@ -41,6 +41,11 @@ unsigned proc_count(void)
 	return READ_ONCE(nr_processes);
 }
 
+struct process *proc_find(int pid)
+{
+	return pid > 0 && pid < MAX_PIDS ? pid_table[pid] : NULL;
+}
+
 struct process *current_proc(void)
 {
 	return current->proc;
@@ -321,7 +326,7 @@ long sys_kill(const unsigned long *a)
 	if (pid <= 0 || pid >= MAX_PIDS)
 		return -ESRCH; /* no process groups */
 	mutex_lock(&proc_lock);
-	p = pid_table[pid];
+	p = proc_find(pid);
 	if (p && !p->zombie && sig) /* signal 0: only "does it exist?" */
 		kill_threads(p, MICA_W_KILLED(sig));
 	mutex_unlock(&proc_lock);
@@ -478,49 +483,6 @@ long sys_thread_join(const unsigned long *a)
 	if (ustatus && copy_to_user(ustatus, &code, sizeof(code)))
 		return -EFAULT;
 	return 0;
-}
-
-/* ---- listing (ps) ---- */
-
-long sys_mica_procs(const unsigned long *a)
-{
-	struct mica_proc __user *ubuf = (struct mica_proc __user *)a[0];
-	size_t max = a[1];
-	long n = 0;
-
-	if (max > MAX_PIDS)
-		max = MAX_PIDS;
-	if (max && !access_ok(ubuf, max * sizeof(*ubuf)))
-		return -EFAULT;
-	mutex_lock(&proc_lock);
-	for (int pid = 1; pid < MAX_PIDS; pid++) {
-		struct process *p = pid_table[pid];
-		struct mica_proc e = { 0 };
-		struct vm_area_struct *v;
-
-		if (!p)
-			continue;
-		if ((size_t)n < max) {
-			e.pid = p->pid;
-			e.ppid = p->parent ? p->parent->pid : 0;
-			e.threads = p->nr_live;
-			e.state = p->zombie ? 'Z' : p->exiting ? 'X' : 'R';
-			if (p->mm && !p->zombie) {
-				down_read(&p->mm->mmap_lock);
-				list_for_each_entry(v, &p->mm->vmas, vm_list) e.vm_pages +=
-				    vma_pages(v);
-				up_read(&p->mm->mmap_lock);
-			}
-			strscpy(e.name, p->name, sizeof(e.name));
-			if (copy_to_user(&ubuf[n], &e, sizeof(e))) {
-				mutex_unlock(&proc_lock);
-				return -EFAULT;
-			}
-		}
-		n++;
-	}
-	mutex_unlock(&proc_lock);
-	return n;
 }
 
 /* ---- init ---- */
