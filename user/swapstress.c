@@ -287,17 +287,13 @@ int main(int argc, char **argv)
 	       "working_set_of_1_5x_ram_over_3_processes_x_2_threads_reads_back_every_byte");
 	report(!(bad & ~BAD_PRIVATE),
 	       "copy_on_write_pages_shared_by_three_children_survive_swapping");
-	/* Pages had to leave memory (the set does not fit), second chances were given, and pages
-	 * read back but never written went out again without a slot write - when swap holds the
-	 * whole set: otherwise a clean copy may give its slot up to a newcomer, and then must be
-	 * written again. */
-	if (s0.swap_slots < total)
-		printf("    # swap is smaller than the working set: clean copies may lose their "
-		       "slots, so skipped writes are not required\n");
+	/* Pages had to leave memory (the set does not fit), came back, and second chances were
+	 * given. How many clean pages went out again without a write depends on which pages
+	 * reclaim happens to pick (0 in one run of dozens, under two test runs at once): a
+	 * figure here; suite swap checks the mechanism itself, page by page. */
 	report(s1.swap_out - s0.swap_out >= total - ram && s1.swap_in > s0.swap_in &&
-		   s1.reclaim_rotated > s0.reclaim_rotated &&
-		   (s0.swap_slots < total || s1.swap_writes_skipped > s0.swap_writes_skipped),
-	       "pages_went_to_swap_came_back_and_clean_ones_were_not_rewritten");
+		   s1.reclaim_rotated > s0.reclaim_rotated,
+	       "pages_went_to_swap_came_back_and_young_ones_got_second_chances");
 	/* Our own pages (this program's) may still sit in swap or keep a clean copy: at most
 	 * one slot each. The kernel checks for zero once we have exited too. */
 	nprocs = mica_procs(procs, 64);
