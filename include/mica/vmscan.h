@@ -5,7 +5,8 @@
  * Every anonymous page in memory is on one LRU list: new pages go on at the head, reclaim
  * takes from the tail (the page that has been there longest). A page whose PTEs were used
  * since the last look - page_referenced() finds a young bit, and clears it - gets a second
- * chance: back to the head. Any other page goes to swap (swap_out_page()). This is the CLOCK
+ * chance: back to the head. The others go to swap together, up to 16 at a time, with one TLB
+ * invalidation per mm (swap_batch_add(), swap_batch_flush()). This is the CLOCK
  * approximation of LRU: only the young bits' hardware (or, ARM, software) support is needed.
  *
  * Who reclaims: the allocating task itself (direct reclaim), in alloc_pages() for a sleeping
@@ -15,8 +16,9 @@
  * never reclaim from inside reclaim.
  *
  * Locking: the LRU lock is a leaf (interrupts masked). A page on the list has PG_lru and no
- * reference from the list; reclaim takes a page off (clearing PG_lru) only with a reference it
- * could get (refcount not already zero), and a freed page leaves the list in the allocator.
+ * reference from the list. Reclaim takes pages off (clearing PG_lru) in groups under one hold
+ * of the lock, keeping those it can get a reference on; one whose refcount is already zero is
+ * being freed and just stays off. The allocator takes a freed page off the list.
  */
 #ifndef MICA_VMSCAN_H
 #define MICA_VMSCAN_H
