@@ -45,14 +45,33 @@ static void flush_local_page(struct mm_struct *mm, unsigned long addr)
 
 /* ---- faults ---- */
 
+/* A first touch's last step: maps page at addr as the VMA says (dirty for a write), unless
+ * another thread of this mm mapped something there first; then returns false and the caller
+ * drops page. On success the PTE takes the caller's reference. */
+static bool map_new_page(struct vm_area_struct *vma, pmd_t *pmd, unsigned long addr,
+			 struct page *page, unsigned flags)
+{
+	pte_t entry = pfn_pte(page_to_pfn(page), vma->vm_flags), *ptep;
+	spinlock_t *ptl;
+
+	if (flags & FAULT_WRITE)
+		entry = pte_mkdirty(entry);
+	ptep = pte_offset_map_lock(pmd, addr, &ptl);
+	if (!pte_none(ptep_get(ptep))) {
+		spin_unlock(ptl);
+		return false;
+	}
+	atomic_inc(&page->mapcount);
+	set_pte_at(vma->vm_mm, addr, ptep, entry);
+	spin_unlock(ptl);
+	return true;
+}
+
 /* Demand-zero: the first touch of an anonymous page gets a new zeroed page. */
 static int do_anonymous_page(struct vm_area_struct *vma, pmd_t *pmd, unsigned long addr,
 			     unsigned flags)
 {
-	struct mm_struct *mm = vma->vm_mm;
 	struct page *page;
-	spinlock_t *ptl;
-	pte_t *ptep, entry;
 
 	if (anon_vma_prepare(vma)) /* may sleep: before any lock */
 		return -ENOMEM;
@@ -60,20 +79,11 @@ static int do_anonymous_page(struct vm_area_struct *vma, pmd_t *pmd, unsigned lo
 	if (!page)
 		return -ENOMEM;
 	page_add_new_anon_rmap(page, vma, addr);
-	entry = pfn_pte(page_to_pfn(page), vma->vm_flags);
-	if (flags & FAULT_WRITE)
-		entry = pte_mkdirty(entry);
-	ptep = pte_offset_map_lock(pmd, addr, &ptl);
-	if (!pte_none(ptep_get(ptep))) {
-		/* Another thread of this mm faulted the same page in first. */
-		spin_unlock(ptl);
+	if (!map_new_page(vma, pmd, addr, page, flags)) {
 		page->mapping = NULL;
 		put_page(page);
 		return 0;
 	}
-	atomic_set(&page->mapcount, 1);
-	set_pte_at(mm, addr, ptep, entry);
-	spin_unlock(ptl);
 	stat_add(&fault_stats.demand_zero, 1);
 	return 0;
 }
@@ -83,27 +93,15 @@ static int do_anonymous_page(struct vm_area_struct *vma, pmd_t *pmd, unsigned lo
 static int do_shared_page(struct vm_area_struct *vma, pmd_t *pmd, unsigned long addr,
 			  unsigned flags)
 {
-	struct mm_struct *mm = vma->vm_mm;
 	unsigned long index = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
 	struct page *page = shmem_get_page(vma->vm_shm, index); /* may sleep: before any lock */
-	spinlock_t *ptl;
-	pte_t *ptep, entry;
 
 	if (!page)
 		return -ENOMEM;
-	entry = pfn_pte(page_to_pfn(page), vma->vm_flags);
-	if (flags & FAULT_WRITE)
-		entry = pte_mkdirty(entry);
-	ptep = pte_offset_map_lock(pmd, addr, &ptl);
-	if (!pte_none(ptep_get(ptep))) {
-		/* Another thread of this mm mapped it first. */
-		spin_unlock(ptl);
-		put_page(page);
+	if (!map_new_page(vma, pmd, addr, page, flags)) {
+		put_page(page); /* the reference shmem_get_page gave us */
 		return 0;
 	}
-	atomic_inc(&page->mapcount); /* the reference shmem_get_page gave us is the PTE's */
-	set_pte_at(mm, addr, ptep, entry);
-	spin_unlock(ptl);
 	stat_add(&fault_stats.shared, 1);
 	return 0;
 }
