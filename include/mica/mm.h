@@ -55,7 +55,8 @@ struct page {
 #define PG_kmalloc_large 0x08UL /* first frame of a kmalloc() bigger than the largest cache */
 #define PG_pgtable 0x10UL	/* a page-table page of some mm (kernel/mm/pgtable.c) */
 #define PG_migrating 0x20UL	/* being moved to another frame (kernel/mm/migrate.c) */
-/* The three below change while the page is in use: set and cleared with atomic operations. */
+/* These three, like PG_migrating, change while the page is in use: page_set_flags() and
+ * page_clear_flags() (below), never plain writes. */
 #define PG_lru 0x40UL	    /* on the anonymous LRU (kernel/mm/vmscan.c) */
 #define PG_swapcache 0x80UL /* has a swap slot whose copy it matches unless dirty */
 #define PG_dirty 0x10000UL  /* may differ from its slot although no PTE says dirty */
@@ -63,6 +64,18 @@ struct page {
 #define PG_ORDER_MASK (0xffUL << PG_ORDER_SHIFT)
 #define PAGE_MAPPING_ANON 0x1UL
 #define PAGE_MAPPING_SHMEM 0x2UL /* <mica/shmem.h>: cleared with mapping when the page is freed */
+
+/* Set / clear flags of a page in use (PG_migrating, PG_lru, PG_swapcache, PG_dirty: several
+ * CPUs may change its flags at once). Setting returns the flags before, for test-and-set;
+ * it acquires and clearing releases, so a flag can guard what is done under it. */
+static inline unsigned long page_set_flags(struct page *p, unsigned long f)
+{
+	return __atomic_fetch_or(&p->flags, f, __ATOMIC_ACQ_REL);
+}
+static inline void page_clear_flags(struct page *p, unsigned long f)
+{
+	__atomic_fetch_and(&p->flags, ~f, __ATOMIC_RELEASE);
+}
 
 static inline unsigned page_order(const struct page *p)
 {

@@ -137,7 +137,7 @@ int migrate_page(struct page *page)
 		put_anon_vma(av);
 		return -ENOMEM;
 	}
-	if (__atomic_fetch_or(&page->flags, PG_migrating, __ATOMIC_ACQ_REL) & PG_migrating) {
+	if (page_set_flags(page, PG_migrating) & PG_migrating) {
 		ret = -EAGAIN; /* someone else is moving it */
 		goto out_free;
 	}
@@ -154,7 +154,7 @@ int migrate_page(struct page *page)
 		m.done = true; /* counts move one PTE at a time: an unmap may still take some */
 	}
 	rmap_walk(page, finish_entry, &m);
-	__atomic_fetch_and(&page->flags, ~PG_migrating, __ATOMIC_RELEASE);
+	page_clear_flags(page, PG_migrating);
 	wake_up(&migrate_wait);
 	if (m.done) {
 		stat_add(&migrate_stats.moved, 1);

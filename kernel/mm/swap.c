@@ -100,15 +100,6 @@ static void *slot_address(unsigned long s)
 	return (void *)(unsigned long)(area + ((phys_addr_t)s << PAGE_SHIFT)); /* identity map */
 }
 
-static void set_flag(struct page *page, unsigned long flag)
-{
-	__atomic_fetch_or(&page->flags, flag, __ATOMIC_RELAXED);
-}
-static void clear_flag(struct page *page, unsigned long flag)
-{
-	__atomic_fetch_and(&page->flags, ~flag, __ATOMIC_RELAXED);
-}
-
 /* page becomes slot s's page, held: the ENTRIES state's reference. */
 static void slot_attach_locked(unsigned long s, struct page *page)
 {
@@ -116,7 +107,7 @@ static void slot_attach_locked(unsigned long s, struct page *page)
 	slots[s].held = true;
 	get_page(page);
 	page->private = s;
-	set_flag(page, PG_swapcache);
+	page_set_flags(page, PG_swapcache);
 }
 
 /* slot s and its page part (the page has no copy any more). Returns the page if the slot held
@@ -129,7 +120,7 @@ static struct page *slot_detach_locked(unsigned long s)
 	slots[s].page = NULL;
 	slots[s].held = false;
 	if (page)
-		clear_flag(page, PG_swapcache);
+		page_clear_flags(page, PG_swapcache);
 	return held ? page : NULL;
 }
 
@@ -182,7 +173,7 @@ static struct page *slot_settle_locked(unsigned long s)
 	if (slots[s].count || slots[s].busy)
 		return NULL;
 	if (slots[s].page && (slots[s].page->flags & PG_dirty)) {
-		clear_flag(slots[s].page, PG_dirty);
+		page_clear_flags(slots[s].page, PG_dirty);
 		put = slot_detach_locked(s);
 	} else if (slots[s].page) {
 		put = slots[s].held ? slots[s].page : NULL;
@@ -232,7 +223,7 @@ void swap_cache_page_freed(struct page *page)
 		if (!slots[s].count)
 			slot_free_locked(s);
 	}
-	clear_flag(page, PG_swapcache | PG_dirty);
+	page_clear_flags(page, PG_swapcache | PG_dirty);
 	spin_unlock_irqrestore(&swap_lock, flags);
 }
 
@@ -360,7 +351,7 @@ static void swap_write(struct page *page, struct swap_out *so)
 
 	if (so->fresh || so->dirty || (page->flags & PG_dirty)) {
 		if (alone)
-			clear_flag(page, PG_dirty);
+			page_clear_flags(page, PG_dirty);
 		memcpy(slot_address(so->slot), page_address(page), PAGE_SIZE);
 		stat_add(&swap_stats.writes, 1);
 	} else {
@@ -371,7 +362,7 @@ static void swap_write(struct page *page, struct swap_out *so)
 	/* Again under the lock: a swap-in takes its reference under it. */
 	alone = alone && page_count(page) == 2 && !atomic_read(&page->mapcount);
 	if (!alone && page_count(page) != 2 + atomic_read(&page->mapcount))
-		set_flag(page, PG_dirty);
+		page_set_flags(page, PG_dirty);
 	if (alone && slots[so->slot].count) {
 		put = slot_detach_locked(so->slot); /* it leaves memory with our reference */
 		swap_stats.swapped_out++;

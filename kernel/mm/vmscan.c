@@ -24,7 +24,7 @@ void lru_add(struct page *page)
 	unsigned long flags = spin_lock_irqsave(&lru_lock);
 
 	if (!(page->flags & PG_lru)) {
-		__atomic_fetch_or(&page->flags, PG_lru, __ATOMIC_RELAXED);
+		page_set_flags(page, PG_lru);
 		list_add(&page->lru, &anon_lru);
 		reclaim_stats.lru_pages++;
 	}
@@ -37,7 +37,7 @@ void lru_page_freed(struct page *page)
 
 	if (page->flags & PG_lru) {
 		list_del_init(&page->lru);
-		__atomic_fetch_and(&page->flags, ~PG_lru, __ATOMIC_RELAXED);
+		page_clear_flags(page, PG_lru);
 		reclaim_stats.lru_pages--;
 	}
 	spin_unlock_irqrestore(&lru_lock, flags);
@@ -55,7 +55,7 @@ static unsigned lru_isolate_oldest(struct page **pages, unsigned n)
 		struct page *page = list_entry(anon_lru.prev, struct page, lru);
 
 		list_del_init(&page->lru);
-		__atomic_fetch_and(&page->flags, ~PG_lru, __ATOMIC_RELAXED);
+		page_clear_flags(page, PG_lru);
 		reclaim_stats.lru_pages--;
 		if (atomic_inc_not_zero(&page->refcount))
 			pages[got++] = page;
@@ -72,7 +72,7 @@ static void lru_putback(struct page **pages, unsigned n)
 
 	for (unsigned i = 0; i < n; i++)
 		if (page_count(pages[i]) > 1 && !(pages[i]->flags & PG_lru)) {
-			__atomic_fetch_or(&pages[i]->flags, PG_lru, __ATOMIC_RELAXED);
+			page_set_flags(pages[i], PG_lru);
 			list_add(&pages[i]->lru, &anon_lru);
 			reclaim_stats.lru_pages++;
 		}
