@@ -13,6 +13,7 @@
 #include <mica/pgtable.h>
 #include <mica/rcu.h>
 #include <mica/sched.h>
+#include <mica/slab.h>
 #include <mica/tlbflush.h>
 #include <mica/uaccess.h>
 
@@ -124,6 +125,42 @@ static inline pte_t mmt_pte(struct mm_struct *mm, unsigned long addr)
 static inline unsigned long mmt_stat(const unsigned long *counter)
 {
 	return __atomic_load_n(counter, __ATOMIC_RELAXED);
+}
+
+/* VMA objects taken from their cache and held, so that the next VMA allocations find exactly
+ * the free objects a test wants (with page allocations failing, the cache cannot grow). 8 KiB:
+ * keep one in static storage, not on a 16 KiB kernel stack. */
+#define MMT_HOLD_MAX 1024
+struct mmt_vma_hold {
+	unsigned n;
+	void *obj[MMT_HOLD_MAX];
+};
+
+/* Free VMA objects in the cache's slabs now. */
+static inline unsigned long mmt_vma_cache_free(void)
+{
+	struct kmem_cache *c = vm_area_cachep;
+
+	return c->nr_slabs * c->objs_per_slab - c->nr_objs;
+}
+
+/* Takes VMA objects into h until exactly free_left free ones are left; false if that took
+ * more than MMT_HOLD_MAX or an allocation failed. */
+static inline bool mmt_hold_vmas(struct mmt_vma_hold *h, unsigned long free_left)
+{
+	while (mmt_vma_cache_free() != free_left) {
+		if (h->n == MMT_HOLD_MAX ||
+		    !(h->obj[h->n] = kmem_cache_alloc(vm_area_cachep, GFP_KERNEL)))
+			return false;
+		h->n++;
+	}
+	return true;
+}
+
+static inline void mmt_release_vmas(struct mmt_vma_hold *h)
+{
+	while (h->n)
+		kmem_cache_free(vm_area_cachep, h->obj[--h->n]);
 }
 
 /* Fork's memory half: a new mm copying src (copy-on-write), or NULL. */

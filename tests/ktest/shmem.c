@@ -396,28 +396,8 @@ static void writes_survive_try_to_unmap_of_their_shared_page(struct ktest *t)
 
 /* ---- -ENOMEM ---- */
 
-/* A cache object held so the next allocation from it needs a new slab page. */
-#define MAXHELD 1024
-static void *held[MAXHELD];
-static unsigned nheld;
-
-static bool hold_every_free_vma(void)
-{
-	struct kmem_cache *c = vm_area_cachep;
-
-	while (c->nr_slabs * c->objs_per_slab != c->nr_objs) {
-		if (nheld == MAXHELD || !(held[nheld] = kmem_cache_alloc(c, GFP_KERNEL)))
-			return false;
-		nheld++;
-	}
-	return true;
-}
-
-static void release_held(void)
-{
-	while (nheld)
-		kmem_cache_free(vm_area_cachep, held[--nheld]);
-}
+/* VMA objects held so the next allocation from their cache needs a new slab page. */
+static struct mmt_vma_hold hold;
 
 /* A mapping whose page array is one page: bigger than kmalloc's largest cache, so it comes
  * from the page allocator (512 pages on the 64-bit ports, 1024 on arm). */
@@ -443,7 +423,7 @@ static void mmap_failing_for_memory_rolls_everything_back(struct ktest *t)
 	KTEST_ASSERT_EQ(t, map_shared(mm, UB, PGS(BIG)), 0); /* warms the object cache */
 	KTEST_ASSERT_EQ(t, mmt_unmap(mm, UB, PGS(BIG)), 0);
 	for (unsigned long n = 0; n < 3; n++) {
-		KTEST_ASSERT(t, hold_every_free_vma());
+		KTEST_ASSERT(t, mmt_hold_vmas(&hold, 0));
 		objects = mmt_stat(&shmem_stats.objects);
 		free_before = mmt_free_pages();
 		fault_inject_set(FAULT_AFTER, n, false, 0);
@@ -463,7 +443,7 @@ static void mmap_failing_for_memory_rolls_everything_back(struct ktest *t)
 			KTEST_EXPECT_EQ(t, mmt_put(UB + PGS(BIG - 1), 0x511), 0);
 			KTEST_EXPECT_EQ(t, mmt_unmap(mm, UB, PGS(BIG)), 0);
 		}
-		release_held();
+		mmt_release_vmas(&hold);
 	}
 	ktest_log(t, "%u injected failures rolled back", failures);
 	mmt_leave(mm);

@@ -164,6 +164,20 @@ static void kernel_sections_are_global_user_pages_are_not(struct ktest *t)
 	mmt_leave(mm);
 }
 
+/* The same address in a and b, one page each, with different data written (0xaaaa in a,
+ * 0xbbbb in b): young and dirty, so later loads of it do not fault. */
+static void map_same_address_in_both(struct ktest *t, struct mm_struct *a, struct mm_struct *b)
+{
+	use_mm(a);
+	KTEST_EXPECT_EQ(t, mmt_map(a, UB, PGS(1), RW), 0);
+	KTEST_EXPECT_EQ(t, mmt_put(UB, 0xaaaa), 0);
+	unuse_mm(a);
+	use_mm(b);
+	KTEST_EXPECT_EQ(t, mmt_map(b, UB, PGS(1), RW), 0);
+	KTEST_EXPECT_EQ(t, mmt_put(UB, 0xbbbb), 0);
+	unuse_mm(b);
+}
+
 /* This CPU's ASID as the hardware has it, and the number the allocator gave mm; *hw is
  * ~0UL if TTBR0 does not hold mm's table. */
 static void loaded_asid(struct mm_struct *mm, unsigned long *hw, unsigned long *given)
@@ -210,14 +224,7 @@ two_mms_on_one_cpu_keep_their_data_under_their_own_asids_without_a_flush(struct 
 	sched_pin_current(0); /* every switch below on one CPU (the ktest task's already) */
 	/* The same address in both, different data; the first switches also give the numbers
 	 * (a rollover then, if earlier suites used up the generation, flushes once). */
-	use_mm(a);
-	KTEST_EXPECT_EQ(t, mmt_map(a, UB, PGS(1), RW), 0);
-	KTEST_EXPECT_EQ(t, mmt_put(UB, 0xaaaa), 0);
-	unuse_mm(a);
-	use_mm(b);
-	KTEST_EXPECT_EQ(t, mmt_map(b, UB, PGS(1), RW), 0);
-	KTEST_EXPECT_EQ(t, mmt_put(UB, 0xbbbb), 0);
-	unuse_mm(b);
+	map_same_address_in_both(t, a, b);
 	loaded_asid(&init_mm, &hw, &given);
 	KTEST_EXPECT_EQ(t, hw, 0); /* the kernel's own */
 
@@ -268,14 +275,7 @@ static void a_flushing_switch_empties_this_cpu_even_under_the_same_asid(struct k
 	if (!KTEST_EXPECT(t, a && b))
 		goto out;
 	/* Both pages young and dirty first, so the loads below cannot fault. */
-	use_mm(a);
-	KTEST_EXPECT_EQ(t, mmt_map(a, UB, PGS(1), RW), 0);
-	KTEST_EXPECT_EQ(t, mmt_put(UB, 0xaaaa), 0);
-	unuse_mm(a);
-	use_mm(b);
-	KTEST_EXPECT_EQ(t, mmt_map(b, UB, PGS(1), RW), 0);
-	KTEST_EXPECT_EQ(t, mmt_put(UB, 0xbbbb), 0);
-	unuse_mm(b);
+	map_same_address_in_both(t, a, b);
 
 	/* The port's hook by hand, interrupts masked, so nothing else runs here meanwhile; the
 	 * generic code believes this CPU is on init_mm throughout, and it is again at the end,

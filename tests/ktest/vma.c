@@ -11,6 +11,8 @@
 #include <mica/sched.h>
 #include <mica/slab.h>
 
+#include "mm_test.h"
+
 #define P(n) ((unsigned long)(n)*PAGE_SIZE)
 #define B (USER_BASE + 0x10000000UL) /* inside the user range, clear of its edges */
 #define PG(a) ((a) >> PAGE_SHIFT)
@@ -259,36 +261,12 @@ static void protect_middle_splits_in_three_then_merges_back(struct ktest *t)
 
 /*
  * Fault injection reaches only alloc_pages(), so a VMA allocation fails only when its cache
- * must grow. hold_all_but(n) allocates (and holds) VMA objects until exactly n free ones are
- * left in the cache's slabs; with every page allocation then failing, the operation gets
+ * must grow. mmt_hold_vmas(&hold, n) allocates (and holds) VMA objects until exactly n free ones
+ * are left in the cache's slabs; with every page allocation then failing, the operation gets
  * exactly n VMAs: n = 0, 1 fail its first and second allocation (the after:N sweep, counted in
  * VMAs), n = 2 lets it succeed.
  */
-#define MAXHELD 1024
-static void *held[MAXHELD];
-static unsigned nheld;
-
-static unsigned long cache_free_objs(struct kmem_cache *c)
-{
-	return c->nr_slabs * c->objs_per_slab - c->nr_objs;
-}
-
-static bool hold_all_but(unsigned long n)
-{
-	while (cache_free_objs(vm_area_cachep) != n) {
-		if (nheld == MAXHELD ||
-		    !(held[nheld] = kmem_cache_alloc(vm_area_cachep, GFP_KERNEL)))
-			return false;
-		nheld++;
-	}
-	return true;
-}
-
-static void release_held(void)
-{
-	while (nheld)
-		kmem_cache_free(vm_area_cachep, held[--nheld]);
-}
+static struct mmt_vma_hold hold;
 
 enum op {
 	OP_INSERT,
@@ -339,12 +317,12 @@ static void one_injected_run(struct ktest *t, enum op op, unsigned long nfree, e
 	KTEST_ASSERT_EQ(t, setup(mm), 0);
 	n = take_snap(mm, before);
 	objs = vm_area_cachep->nr_objs;
-	KTEST_ASSERT(t, hold_all_but(nfree));
+	KTEST_ASSERT(t, mmt_hold_vmas(&hold, nfree));
 	injected = fault_inject_count();
 	fault_inject_set(mode, mode == FAULT_EVERY ? 1 : 0, false, 0);
 	err = run_op(mm, op);
 	fault_inject_clear();
-	release_held();
+	mmt_release_vmas(&hold);
 	if (err != want)
 		ktest_log(t, "op %d with %lu free VMAs: %d, wanted %d", op, nfree, err, want);
 	KTEST_EXPECT_EQ(t, err, want);
