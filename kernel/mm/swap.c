@@ -367,7 +367,8 @@ static void swap_write(struct page *page, struct swap_out *so)
 		put = slot_detach_locked(so->slot); /* it leaves memory with our reference */
 		swap_stats.swapped_out++;
 	} else {
-		put = slot_settle_locked(so->slot); /* no entry left: the page stays */
+		/* The page stays: a clean copy if no entry is left. */
+		put = slot_settle_locked(so->slot);
 	}
 	spin_unlock_irqrestore(&swap_lock, flags);
 	if (put)
